@@ -1,0 +1,727 @@
+package srgan.engine.backend.cpu;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import srgan.engine.backend.AdamHyper;
+import srgan.engine.backend.Backend;
+import srgan.engine.backend.BinaryOp;
+import srgan.engine.backend.ConvGeometry;
+import srgan.engine.backend.LossKind;
+import srgan.engine.backend.PoolGeometry;
+import srgan.engine.backend.Storage;
+import srgan.engine.backend.UnaryOp;
+
+/**
+ * The multi-threaded float32 backend: data in {@code float[]}, work split over a fixed pool of daemon threads
+ * owned by the backend and stopped by {@link #close()}.
+ *
+ * <p>Shape letters: N batch, C channels, H height, W width, {@code hw = H * W}.
+ *
+ * <p>Numerics. Element-wise formulas are evaluated in double and rounded once to float. Long reductions (batch
+ * norm statistics, losses, {@code sumTo}, the PReLU alpha gradient, the convolution weight gradient) accumulate
+ * in double; dot products inside GEMM and the convolutions accumulate in float, as BLAS does (the weight
+ * gradient only within one pixel tile, then in double across tiles and images). Every reduction has a fixed
+ * order: either one thread computes an output element start to finish, or fixed-size partials are combined in
+ * index order. Results are therefore reproducible run to run, and in fact do not depend on the thread count.
+ */
+public final class CpuBackend implements Backend {
+    /** Floats held by open storages: what a leak check compares before and after a piece of work. */
+    final java.util.concurrent.atomic.LongAdder liveFloats = new java.util.concurrent.atomic.LongAdder();
+
+    /** Elements per parallel chunk of element-wise work. */
+    private static final int GRAIN = Broadcast.GRAIN;
+    /** Elements per partial sum of a loss; fixed, so the loss does not depend on the thread count. */
+    private static final int REDUCE_CHUNK = Broadcast.REDUCE_CHUNK;
+    /** Largest Java array of floats. */
+    private static final long MAX_SIZE = Integer.MAX_VALUE - 8;
+
+    private final Parallel parallel;
+    private final Broadcast broadcast;
+    private final Conv conv;
+    private volatile boolean closed;
+
+    /** A backend that runs its primitives on {@code threads} threads (the caller's included). */
+    public CpuBackend(int threads) {
+        this.parallel = new Parallel(threads);
+        this.broadcast = new Broadcast(parallel);
+        this.conv = new Conv(parallel);
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    /** Bytes held by storages of this backend that are not closed yet. */
+    public long bytesInUse() {
+        return 4 * liveFloats.sum();
+    }
+
+    @Override
+    public String describe() {
+        int t = parallel.threads();
+        return "cpu backend (float32, " + t + (t == 1 ? " thread)" : " threads)");
+    }
+
+    /** Number of threads primitives run on. */
+    public int threads() {
+        return parallel.threads();
+    }
+
+    // ---- storage access ----
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("cpu backend used after close()");
+    }
+
+    /** The array behind a storage of this backend; rejects foreign and closed storages. */
+    private float[] data(Storage s) {
+        ensureOpen();
+        if (s == null) throw new NullPointerException("storage is null");
+        if (!(s instanceof CpuStorage) || ((CpuStorage) s).owner() != this) {
+            throw new IllegalArgumentException("storage belongs to the '" + s.backend().name()
+                    + "' backend instance " + s.backend() + ", not to this cpu backend");
+        }
+        return ((CpuStorage) s).data();
+    }
+
+    /** As {@link #data}, with null (a gradient nobody wants) passed through. */
+    private float[] dataOrNull(Storage s) {
+        return s == null ? null : data(s);
+    }
+
+    private static int length(long n) {
+        if (n < 0 || n > MAX_SIZE) throw new IllegalArgumentException("size out of range for a cpu storage: " + n);
+        return (int) n;
+    }
+
+    // ---- memory ----
+
+    @Override
+    public Storage allocate(long size) {
+        ensureOpen();
+        return new CpuStorage(this, new float[length(size)]);
+    }
+
+    @Override
+    public Storage upload(float[] data) {
+        ensureOpen();
+        return new CpuStorage(this, data.clone());
+    }
+
+    @Override
+    public Storage uploadDoubles(double[] data) {
+        ensureOpen();
+        float[] f = new float[data.length];
+        for (int i = 0; i < f.length; i++) f[i] = (float) data[i];
+        return new CpuStorage(this, f);
+    }
+
+    @Override
+    public float[] download(Storage storage) {
+        return data(storage).clone();
+    }
+
+    @Override
+    public double[] downloadDoubles(Storage storage) {
+        float[] f = data(storage);
+        double[] d = new double[f.length];
+        for (int i = 0; i < d.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    @Override
+    public void copy(Storage src, long srcOffset, Storage dst, long dstOffset, long count) {
+        // arraycopy copies as if through a temporary, so overlapping ranges of one storage are fine.
+        System.arraycopy(data(src), length(srcOffset), data(dst), length(dstOffset), length(count));
+    }
+
+    @Override
+    public void fill(Storage dst, double value) {
+        Arrays.fill(data(dst), (float) value);
+    }
+
+    @Override
+    public void synchronize() {
+        ensureOpen();   // every primitive has finished when it returns
+    }
+
+    // ---- element-wise ----
+
+    @Override
+    public void unary(UnaryOp op, double param, Storage x, Storage y, long n) {
+        float[] xs = data(x);
+        float[] ys = data(y);
+        parallel.forRange(length(n), GRAIN, (from, to) -> {
+            switch (op) {
+                case RELU:
+                    // Math.max keeps NaN, as torch.relu does.
+                    for (int i = from; i < to; i++) ys[i] = Math.max(xs[i], 0f);
+                    break;
+                case LEAKY_RELU:
+                    for (int i = from; i < to; i++) ys[i] = xs[i] > 0 ? xs[i] : (float) (param * xs[i]);
+                    break;
+                case TANH:
+                    for (int i = from; i < to; i++) ys[i] = (float) Math.tanh(xs[i]);
+                    break;
+                case SIGMOID:
+                    for (int i = from; i < to; i++) ys[i] = (float) sigmoid(xs[i]);
+                    break;
+                case SCALE:
+                    for (int i = from; i < to; i++) ys[i] = (float) (param * xs[i]);
+                    break;
+                case ADD_SCALAR:
+                    for (int i = from; i < to; i++) ys[i] = (float) (xs[i] + param);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown unary op " + op);
+            }
+        });
+    }
+
+    @Override
+    public void unaryBackward(UnaryOp op, double param, Storage x, Storage y, Storage gy, Storage gx, long n) {
+        if (gx == null) return;
+        float[] gxs = data(gx);
+        float[] gys = data(gy);
+        // RELU and LEAKY_RELU read x; TANH and SIGMOID read y; the affine ops read neither (both may be null).
+        float[] xs = op == UnaryOp.RELU || op == UnaryOp.LEAKY_RELU ? data(x) : null;
+        float[] ys = op == UnaryOp.TANH || op == UnaryOp.SIGMOID ? data(y) : null;
+        parallel.forRange(length(n), GRAIN, (from, to) -> {
+            switch (op) {
+                case RELU:
+                    for (int i = from; i < to; i++) if (xs[i] > 0) gxs[i] += gys[i];
+                    break;
+                case LEAKY_RELU:
+                    for (int i = from; i < to; i++) {
+                        gxs[i] = xs[i] > 0 ? gxs[i] + gys[i] : (float) (gxs[i] + param * gys[i]);
+                    }
+                    break;
+                case TANH:
+                    for (int i = from; i < to; i++) {
+                        double t = ys[i];
+                        gxs[i] = (float) (gxs[i] + (1 - t * t) * gys[i]);
+                    }
+                    break;
+                case SIGMOID:
+                    for (int i = from; i < to; i++) {
+                        double s = ys[i];
+                        gxs[i] = (float) (gxs[i] + s * (1 - s) * gys[i]);
+                    }
+                    break;
+                case SCALE:
+                    for (int i = from; i < to; i++) gxs[i] = (float) (gxs[i] + param * gys[i]);
+                    break;
+                case ADD_SCALAR:
+                    for (int i = from; i < to; i++) gxs[i] += gys[i];
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown unary op " + op);
+            }
+        });
+    }
+
+    /** The logistic function without overflow: exp is only taken of a non-positive number. */
+    private static double sigmoid(double x) {
+        if (x >= 0) return 1 / (1 + Math.exp(-x));
+        double e = Math.exp(x);
+        return e / (1 + e);
+    }
+
+    @Override
+    public void binary(BinaryOp op, Storage a, int[] aShape, Storage b, int[] bShape, Storage out, int[] outShape) {
+        broadcast.binary(op, data(a), aShape, data(b), bShape, data(out), outShape);
+    }
+
+    @Override
+    public void sumTo(Storage src, int[] srcShape, Storage dst, int[] dstShape, double scale) {
+        broadcast.sumTo(data(src), srcShape, data(dst), dstShape, scale);
+    }
+
+    // ---- activations with parameters ----
+
+    @Override
+    public void prelu(Storage x, Storage alpha, int alphaCount, Storage y, int n, int c, int hw) {
+        float[] xs = data(x);
+        float[] as = data(alpha);
+        float[] ys = data(y);
+        parallel.forRange(n * c, Math.max(1, GRAIN / hw), (from, to) -> {
+            for (int plane = from; plane < to; plane++) {
+                float a = as[alphaCount == 1 ? 0 : plane % c];
+                int base = plane * hw;
+                for (int i = base; i < base + hw; i++) ys[i] = xs[i] > 0 ? xs[i] : a * xs[i];
+            }
+        });
+    }
+
+    @Override
+    public void preluBackward(Storage x, Storage alpha, int alphaCount, Storage gy, Storage gx, Storage gAlpha,
+                              int n, int c, int hw) {
+        if (gx == null && gAlpha == null) return;
+        float[] xs = data(x);
+        float[] as = data(alpha);
+        float[] gys = data(gy);
+        float[] gxs = dataOrNull(gx);
+        float[] gas = dataOrNull(gAlpha);
+        // One item per channel: it owns gx over its planes and its channel's share of the alpha gradient,
+        // summed over images in order, so the sum needs no cross-thread combining.
+        double[] channelSum = new double[c];
+        parallel.forRange(c, Math.max(1, GRAIN / (n * hw)), (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                float a = as[alphaCount == 1 ? 0 : ch];
+                double s = 0;
+                for (int img = 0; img < n; img++) {
+                    int base = (img * c + ch) * hw;
+                    for (int i = base; i < base + hw; i++) {
+                        float v = xs[i];
+                        if (v > 0) {
+                            if (gxs != null) gxs[i] += gys[i];
+                        } else {
+                            if (gxs != null) gxs[i] = (float) (gxs[i] + (double) a * gys[i]);
+                            s += (double) v * gys[i];
+                        }
+                    }
+                }
+                channelSum[ch] = s;
+            }
+        });
+        if (gas == null) return;
+        if (alphaCount == 1) {
+            double s = 0;
+            for (double v : channelSum) s += v;
+            gas[0] = (float) (gas[0] + s);
+        } else {
+            for (int ch = 0; ch < c; ch++) gas[ch] = (float) (gas[ch] + channelSum[ch]);
+        }
+    }
+
+    // ---- convolution ----
+
+    @Override
+    public void conv2d(ConvGeometry g, Storage x, Storage w, Storage bias, Storage y) {
+        conv.forward(g, data(x), data(w), dataOrNull(bias), data(y));
+    }
+
+    @Override
+    public void conv2dBackwardData(ConvGeometry g, Storage w, Storage gy, Storage gx) {
+        if (gx == null) return;
+        conv.backwardData(g, data(w), data(gy), data(gx));
+    }
+
+    @Override
+    public void conv2dBackwardWeight(ConvGeometry g, Storage x, Storage gy, Storage gw) {
+        if (gw == null) return;
+        conv.backwardWeight(g, data(x), data(gy), data(gw));
+    }
+
+    // ---- batch normalisation ----
+
+    @Override
+    public void batchNormTrain(Storage x, Storage gamma, Storage beta, Storage runMean, Storage runVar,
+                               double momentum, double eps, Storage y, Storage saveMean, Storage saveInvStd,
+                               int n, int c, int hw) {
+        long m = (long) n * hw;
+        if (m < 2) {
+            // The unbiased running variance divides by m - 1; PyTorch refuses this case the same way.
+            throw new IllegalArgumentException("batch norm in training mode needs more than one value per channel,"
+                    + " got N*H*W = " + m);
+        }
+        float[] xs = data(x);
+        float[] gs = data(gamma);
+        float[] bs = data(beta);
+        float[] rm = data(runMean);
+        float[] rv = data(runVar);
+        float[] ys = data(y);
+        float[] sm = data(saveMean);
+        float[] si = data(saveInvStd);
+        parallel.forRange(c, Math.max(1, (int) (GRAIN / m)), (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                // Two passes in double: the one-pass E[x^2] - E[x]^2 cancels badly when |mean| >> std.
+                double sum = 0;
+                for (int img = 0; img < n; img++) {
+                    int base = (img * c + ch) * hw;
+                    for (int i = base; i < base + hw; i++) sum += xs[i];
+                }
+                double mean = sum / m;
+                double sq = 0;
+                for (int img = 0; img < n; img++) {
+                    int base = (img * c + ch) * hw;
+                    for (int i = base; i < base + hw; i++) {
+                        double d = xs[i] - mean;
+                        sq += d * d;
+                    }
+                }
+                double var = sq / m;
+                double invStd = 1 / Math.sqrt(var + eps);
+                normalise(xs, ys, n, c, hw, ch, mean, invStd, gs[ch], bs[ch]);
+                sm[ch] = (float) mean;
+                si[ch] = (float) invStd;
+                rm[ch] = (float) ((1 - momentum) * rm[ch] + momentum * mean);
+                rv[ch] = (float) ((1 - momentum) * rv[ch] + momentum * var * m / (m - 1));
+            }
+        });
+    }
+
+    @Override
+    public void batchNormEval(Storage x, Storage gamma, Storage beta, Storage runMean, Storage runVar, double eps,
+                              Storage y, Storage saveMean, Storage saveInvStd, int n, int c, int hw) {
+        float[] xs = data(x);
+        float[] gs = data(gamma);
+        float[] bs = data(beta);
+        float[] rm = data(runMean);
+        float[] rv = data(runVar);
+        float[] ys = data(y);
+        float[] sm = data(saveMean);
+        float[] si = data(saveInvStd);
+        parallel.forRange(c, Math.max(1, GRAIN / Math.max(1, n * hw)), (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                double invStd = 1 / Math.sqrt(rv[ch] + eps);
+                normalise(xs, ys, n, c, hw, ch, rm[ch], invStd, gs[ch], bs[ch]);
+                sm[ch] = rm[ch];
+                si[ch] = (float) invStd;
+            }
+        });
+    }
+
+    /** {@code y = (x - mean) * invStd * gamma + beta} over one channel, in double. */
+    private static void normalise(float[] xs, float[] ys, int n, int c, int hw, int ch, double mean, double invStd,
+                                  double gamma, double beta) {
+        double scale = invStd * gamma;
+        for (int img = 0; img < n; img++) {
+            int base = (img * c + ch) * hw;
+            for (int i = base; i < base + hw; i++) ys[i] = (float) ((xs[i] - mean) * scale + beta);
+        }
+    }
+
+    @Override
+    public void batchNormBackward(boolean training, Storage x, Storage gamma, Storage saveMean, Storage saveInvStd,
+                                  Storage gy, Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw) {
+        if (gx == null && gGamma == null && gBeta == null) return;
+        float[] xs = data(x);
+        float[] gs = data(gamma);
+        float[] sm = data(saveMean);
+        float[] si = data(saveInvStd);
+        float[] gys = data(gy);
+        float[] gxs = dataOrNull(gx);
+        float[] ggs = dataOrNull(gGamma);
+        float[] gbs = dataOrNull(gBeta);
+        long m = (long) n * hw;
+        boolean needSums = ggs != null || gbs != null || (training && gxs != null);
+        parallel.forRange(c, Math.max(1, (int) (GRAIN / Math.max(1, m))), (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                double mean = sm[ch];
+                double invStd = si[ch];
+                double sumGy = 0;
+                double sumGyXhat = 0;
+                if (needSums) {
+                    for (int img = 0; img < n; img++) {
+                        int base = (img * c + ch) * hw;
+                        for (int i = base; i < base + hw; i++) {
+                            double g = gys[i];
+                            sumGy += g;
+                            sumGyXhat += g * (xs[i] - mean) * invStd;
+                        }
+                    }
+                }
+                if (gbs != null) gbs[ch] = (float) (gbs[ch] + sumGy);
+                if (ggs != null) ggs[ch] = (float) (ggs[ch] + sumGyXhat);
+                if (gxs == null) continue;
+                double k = gs[ch] * invStd;
+                // Training: x also moves the batch mean and variance, which subtracts the gradient's mean and
+                // its projection on xhat: gx = gamma * invStd * (gy - mean(gy) - xhat * mean(gy * xhat)).
+                double meanGy = training ? sumGy / m : 0;
+                double meanGyXhat = training ? sumGyXhat / m : 0;
+                for (int img = 0; img < n; img++) {
+                    int base = (img * c + ch) * hw;
+                    for (int i = base; i < base + hw; i++) {
+                        double xhat = (xs[i] - mean) * invStd;
+                        gxs[i] = (float) (gxs[i] + k * (gys[i] - meanGy - xhat * meanGyXhat));
+                    }
+                }
+            }
+        });
+    }
+
+    // ---- layout ----
+
+    @Override
+    public void pixelShuffle(Storage x, Storage y, int n, int c, int h, int w, int r) {
+        shuffle(data(x), data(y), n, c, h, w, r, false);
+    }
+
+    @Override
+    public void pixelShuffleBackward(Storage gy, Storage gx, int n, int c, int h, int w, int r) {
+        if (gx == null) return;
+        shuffle(data(gy), data(gx), n, c, h, w, r, true);
+    }
+
+    /**
+     * Walks the output planes {@code [n, c/(r*r), h*r, w*r]} in order. Forward: {@code y = x} permuted.
+     * Backward ({@code inverse}): the same index pairs with the roles swapped, {@code gx += gy}.
+     */
+    private void shuffle(float[] xs, float[] ys, int n, int c, int h, int w, int r, boolean inverse) {
+        int oc = c / (r * r);
+        int oh = h * r;
+        int ow = w * r;
+        parallel.forRange(n * oc, Math.max(1, GRAIN / (oh * ow)), (from, to) -> {
+            for (int plane = from; plane < to; plane++) {
+                int img = plane / oc;
+                int k = plane % oc;
+                int yBase = plane * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int i = oy % r;
+                    int iy = oy / r;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int j = ox % r;
+                        int xAt = ((img * c + k * r * r + i * r + j) * h + iy) * w + ox / r;
+                        int yAt = yBase + oy * ow + ox;
+                        if (inverse) ys[xAt] += xs[yAt];
+                        else ys[yAt] = xs[xAt];
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void copyChannels(Storage src, int srcChannels, int srcOffset, Storage dst, int dstChannels, int dstOffset,
+                             int count, int n, int hw, boolean accumulate) {
+        float[] s = data(src);
+        float[] d = data(dst);
+        int block = count * hw;
+        parallel.forRange(n, Math.max(1, GRAIN / Math.max(1, block)), (from, to) -> {
+            for (int img = from; img < to; img++) {
+                int sAt = (img * srcChannels + srcOffset) * hw;
+                int dAt = (img * dstChannels + dstOffset) * hw;
+                if (accumulate) {
+                    for (int i = 0; i < block; i++) d[dAt + i] += s[sAt + i];
+                } else {
+                    System.arraycopy(s, sAt, d, dAt, block);
+                }
+            }
+        });
+    }
+
+    // ---- pooling ----
+
+    @Override
+    public void maxPool2d(PoolGeometry g, Storage x, Storage y) {
+        float[] xs = data(x);
+        float[] ys = data(y);
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        int planeIn = g.inHeight() * g.inWidth();
+        parallel.forRange(g.n() * g.channels(), Math.max(1, GRAIN / planeIn), (from, to) -> {
+            for (int plane = from; plane < to; plane++) {
+                int xBase = plane * planeIn;
+                int yBase = plane * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        ys[yBase + oy * ow + ox] = xs[xBase + argMax(g, xs, xBase, oy, ox)];
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void maxPool2dBackward(PoolGeometry g, Storage x, Storage gy, Storage gx) {
+        if (gx == null) return;
+        float[] xs = data(x);
+        float[] gys = data(gy);
+        float[] gxs = data(gx);
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        int planeIn = g.inHeight() * g.inWidth();
+        // One plane per item: overlapping windows (stride < kernel) add into the same gx elements, and only
+        // the plane's owner touches them.
+        parallel.forRange(g.n() * g.channels(), Math.max(1, GRAIN / planeIn), (from, to) -> {
+            for (int plane = from; plane < to; plane++) {
+                int xBase = plane * planeIn;
+                int yBase = plane * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        gxs[xBase + argMax(g, xs, xBase, oy, ox)] += gys[yBase + oy * ow + ox];
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Offset within the plane of the window's maximum, as PyTorch's CPU kernel picks it: start at the first
+     * in-bounds position with -inf (padding never wins), take strictly greater values in row-major order (so
+     * ties go to the first), and let NaN win.
+     */
+    private static int argMax(PoolGeometry g, float[] xs, int xBase, int oy, int ox) {
+        int w = g.inWidth();
+        int y0 = oy * g.stride() - g.padding();
+        int x0 = ox * g.stride() - g.padding();
+        int y1 = Math.min(g.inHeight(), y0 + g.kernel());
+        int x1 = Math.min(w, x0 + g.kernel());
+        y0 = Math.max(0, y0);
+        x0 = Math.max(0, x0);
+        int best = y0 * w + x0;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int iy = y0; iy < y1; iy++) {
+            for (int ix = x0; ix < x1; ix++) {
+                float v = xs[xBase + iy * w + ix];
+                if (v > max || Float.isNaN(v)) {
+                    max = v;
+                    best = iy * w + ix;
+                }
+            }
+        }
+        return best;
+    }
+
+    // ---- dense ----
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, Storage a, Storage b,
+                     double beta, Storage c) {
+        Gemm.gemm(parallel, transA, transB, m, n, k, (float) alpha, data(a), data(b), (float) beta, data(c));
+    }
+
+    // ---- losses ----
+
+    @Override
+    public void loss(LossKind kind, Storage input, Storage target, long n, Storage out) {
+        float[] xs = data(input);
+        float[] ts = data(target);
+        float[] o = data(out);
+        int count = length(n);
+        int chunks = (int) Parallel.ceilDiv(count, REDUCE_CHUNK);
+        double[] partial = new double[chunks];
+        parallel.forEach(chunks, chunk -> {
+            int from = chunk * REDUCE_CHUNK;
+            int to = Math.min(count, from + REDUCE_CHUNK);
+            double s = 0;
+            switch (kind) {
+                case MSE:
+                    for (int i = from; i < to; i++) {
+                        double d = (double) xs[i] - ts[i];
+                        s += d * d;
+                    }
+                    break;
+                case L1:
+                    for (int i = from; i < to; i++) s += Math.abs((double) xs[i] - ts[i]);
+                    break;
+                case BCE_WITH_LOGITS:
+                    for (int i = from; i < to; i++) {
+                        double v = xs[i];
+                        s += Math.max(v, 0) - v * ts[i] + Math.log1p(Math.exp(-Math.abs(v)));
+                    }
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown loss " + kind);
+            }
+            partial[chunk] = s;
+        });
+        double total = 0;
+        for (double p : partial) total += p;
+        o[0] = (float) (total / count);   // n = 0 gives NaN, as PyTorch's mean of nothing
+    }
+
+    @Override
+    public void lossBackward(LossKind kind, Storage input, Storage target, long n, Storage gOut, Storage gInput,
+                             Storage gTarget) {
+        if (gInput == null && gTarget == null) return;
+        float[] xs = data(input);
+        float[] ts = data(target);
+        float[] gi = dataOrNull(gInput);
+        float[] gt = dataOrNull(gTarget);
+        int count = length(n);
+        double g = data(gOut)[0] / (double) count;
+        parallel.forRange(count, GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double x = xs[i];
+                double t = ts[i];
+                double dx;
+                double dt;
+                switch (kind) {
+                    case MSE:
+                        dx = 2 * (x - t) * g;
+                        dt = -dx;
+                        break;
+                    case L1:
+                        dx = Math.signum(x - t) * g;   // signum(0) = 0, PyTorch's gradient of |0|
+                        dt = -dx;
+                        break;
+                    case BCE_WITH_LOGITS:
+                        dx = (sigmoid(x) - t) * g;
+                        dt = -x * g;
+                        break;
+                    default:
+                        throw new IllegalArgumentException("unknown loss " + kind);
+                }
+                // Separate read-modify-writes, so gInput and gTarget may even be the same storage.
+                if (gi != null) gi[i] = (float) (gi[i] + dx);
+                if (gt != null) gt[i] = (float) (gt[i] + dt);
+            }
+        });
+    }
+
+    // ---- optimiser ----
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A null gradient skips its parameter, as {@code torch.optim.Adam} skips parameters whose grad is None.
+     */
+    @Override
+    public void adamStep(List<Storage> params, List<Storage> grads, List<Storage> m, List<Storage> v,
+                         AdamHyper hyper) {
+        int count = params.size();
+        if (grads.size() != count || m.size() != count || v.size() != count) {
+            throw new IllegalArgumentException("adamStep needs parallel lists, got " + count + " params, "
+                    + grads.size() + " grads, " + m.size() + " first and " + v.size() + " second moments");
+        }
+        List<float[][]> tensors = new ArrayList<>();
+        List<int[]> chunks = new ArrayList<>();   // {tensor, from, to}
+        for (int t = 0; t < count; t++) {
+            if (grads.get(t) == null) continue;
+            float[][] quad = {data(params.get(t)), data(grads.get(t)), data(m.get(t)), data(v.get(t))};
+            int index = tensors.size();
+            tensors.add(quad);
+            int size = quad[0].length;
+            for (int from = 0; from < size; from += GRAIN) chunks.add(new int[]{index, from, Math.min(size, from + GRAIN)});
+        }
+        double beta1 = hyper.beta1();
+        double beta2 = hyper.beta2();
+        double eps = hyper.eps();
+        double decay = hyper.weightDecay();
+        double stepSize = hyper.lr() / hyper.biasCorrection1();
+        double bc2Sqrt = Math.sqrt(hyper.biasCorrection2());
+        parallel.forEach(chunks.size(), item -> {
+            int[] chunk = chunks.get(item);
+            float[][] quad = tensors.get(chunk[0]);
+            float[] p = quad[0];
+            float[] grad = quad[1];
+            float[] m1 = quad[2];
+            float[] m2 = quad[3];
+            for (int i = chunk[1]; i < chunk[2]; i++) {
+                // PyTorch adds weight decay only when it is non-zero (0 * inf would be NaN).
+                double g = decay != 0 ? grad[i] + decay * p[i] : grad[i];
+                m1[i] = (float) (beta1 * m1[i] + (1 - beta1) * g);
+                m2[i] = (float) (beta2 * m2[i] + (1 - beta2) * g * g);
+                // The update reads the stored (float) moments, so state and step agree exactly.
+                p[i] = (float) (p[i] - stepSize * m1[i] / (Math.sqrt(m2[i]) / bc2Sqrt + eps));
+            }
+        });
+    }
+
+    /** Stops the worker threads. Idempotent; the backend and its storages are unusable afterwards. */
+    @Override
+    public void close() {
+        closed = true;
+        parallel.close();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

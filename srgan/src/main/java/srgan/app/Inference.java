@@ -1,0 +1,188 @@
+package srgan.app;
+
+import srgan.engine.GradMode;
+import srgan.engine.Rng;
+import srgan.engine.Scope;
+import srgan.engine.Tensor;
+import srgan.engine.backend.Backend;
+import srgan.engine.io.HostTensor;
+import srgan.engine.io.SafeTensors;
+import srgan.engine.nn.Conv2d;
+import srgan.engine.nn.Module;
+import srgan.engine.nn.PixelShuffle;
+import srgan.image.RgbImage;
+import srgan.model.SrResNet;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs a super-resolution generator (LR in [0, 1] in, SR in [-1, 1] out, as {@link srgan.model.SrResNet})
+ * over an image of any size, tile by tile, so device memory is bounded by the tile size rather than the image.
+ *
+ * <p>Why the tiled output equals the whole-image output. In eval mode every layer of the generator is either
+ * pointwise (batch norm with running statistics, PReLU, tanh) or a stride-1 "same" convolution, with pixel
+ * shuffles in between. An output pixel therefore depends only on the LR pixels within its receptive-field
+ * radius R (in LR pixels), plus on where the image ends, because each convolution zero-pads at the image
+ * border. Each tile is an LR core of {@code tile x tile} pixels read with {@code overlap} pixels of real
+ * context on every side, the context clipped where the image ends: at an image border the tile sees the same
+ * zero padding as the whole image does, and at an inner edge the padding the tile sees instead of real pixels
+ * corrupts only a band R pixels deep. With {@code overlap >= R}, the core's output is thus exactly the
+ * whole-image output (up to float summation order) and is copied out; the context's output is discarded, so no
+ * blending is needed. For SRResNet with B residual blocks, R = 4 (9x9 head) + 2B (two 3x3 per block) + 1 (mid
+ * 3x3) + 1 (3x3 before the first shuffle) + 1 (3x3 at 2x, half an LR pixel, rounded up) + 1 (9x9 tail at 4x)
+ * = 8 + 2B: 40 for the paper's 16 blocks. {@link #receptiveFieldRadius} computes it from the layers.
+ *
+ * <p>A smaller overlap is allowed and is then an approximation whose error shrinks with the influence of
+ * distant pixels; callers should say so.
+ */
+public final class Inference {
+    private static final Pattern BLOCK_KEY = Pattern.compile("body\\.(\\d+)\\..*");
+
+    private Inference() {
+    }
+
+    /**
+     * Builds an {@link SrResNet} on {@code backend} and loads a generator weight file into it, strictly. The
+     * width and depth are read from the file (channels from {@code head.0.weight}, blocks from the
+     * {@code body.N} keys), so a generator trained with other {@code --channels}/{@code --blocks} loads as it
+     * is; a file without those keys is checked against the paper's 64 channels and 16 blocks.
+     *
+     * @throws IllegalArgumentException naming the file when it is missing, unreadable, or does not fit (every
+     *                                  missing or unexpected tensor, every shape mismatch with both shapes)
+     */
+    public static SrResNet loadGenerator(Backend backend, Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("model " + file + (Files.exists(file) ? " is not a file" : " does not exist"));
+        }
+        Map<String, HostTensor> state;
+        try {
+            state = SafeTensors.read(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read model " + file + ": " + e.getMessage(), e);
+        }
+        HostTensor head = state.get("head.0.weight");
+        int channels = head != null && head.rank() == 4 ? head.shape()[0] : 64;
+        TreeSet<Integer> blocks = new TreeSet<>();
+        for (String key : state.keySet()) {
+            Matcher m = BLOCK_KEY.matcher(key);
+            if (m.matches()) blocks.add(Integer.parseInt(m.group(1)));
+        }
+        int depth = blocks.isEmpty() ? 16 : blocks.last() + 1;
+        // The seed is irrelevant: every parameter is overwritten by the load.
+        SrResNet generator = new SrResNet(backend, new Rng(0), channels, depth);
+        try {
+            generator.loadStateDict(state);
+        } catch (IllegalArgumentException e) {
+            generator.close();
+            throw new IllegalArgumentException("model " + file + " does not fit SrResNet(" + channels + " channels, "
+                    + depth + " blocks): " + e.getMessage(), e);
+        }
+        generator.eval();
+        return generator;
+    }
+
+    /**
+     * The generator's output scale: the product of its pixel-shuffle factors (4 for SRResNet).
+     */
+    public static int scale(Module generator) {
+        int s = 1;
+        for (Module m : leaves(generator)) {
+            if (m instanceof PixelShuffle p) s *= p.upscaleFactor();
+        }
+        return s;
+    }
+
+    /**
+     * An upper bound, in LR pixels, on how far from an output pixel's own LR pixel the input can influence it:
+     * the sum over convolutions of ceil(radius / scale at that layer), where the scale grows at each pixel
+     * shuffle. Layers are taken in registration order, which is the order in which SrResNet applies them;
+     * modules other than {@link Conv2d} and {@link PixelShuffle} are taken to be pointwise. Skip connections
+     * add nothing, since the longer path already covers them.
+     *
+     * @throws IllegalArgumentException if a convolution is strided or not "same" padded, so that tiles would not
+     *                                  map onto output tiles
+     */
+    public static int receptiveFieldRadius(Module generator) {
+        int radius = 0, scale = 1;
+        for (Module m : leaves(generator)) {
+            if (m instanceof Conv2d c) {
+                if (c.stride() != 1 || 2 * c.padding() != c.kernelSize() - 1) {
+                    throw new IllegalArgumentException("tiled inference needs stride-1 'same' convolutions, found "
+                            + "kernel " + c.kernelSize() + " stride " + c.stride() + " padding " + c.padding());
+                }
+                // ceil(p / scale): a scale-s pixel p reaches floor((p + r) / s) <= floor(p / s) + ceil(r / s).
+                radius += (c.padding() + scale - 1) / scale;
+            } else if (m instanceof PixelShuffle p) {
+                scale *= p.upscaleFactor();
+            }
+        }
+        return radius;
+    }
+
+    /** Every module without children, depth first in registration order. */
+    private static List<Module> leaves(Module m) {
+        if (m.namedChildren().isEmpty()) return List.of(m);
+        return m.namedChildren().values().stream().flatMap(c -> leaves(c).stream()).toList();
+    }
+
+    /** The whole image in one pass: the reference {@link #upscale(Module, RgbImage, int, int)} must match. */
+    public static RgbImage upscale(Module generator, RgbImage lr) {
+        return upscale(generator, lr, Math.max(lr.width(), lr.height()), 0);
+    }
+
+    /**
+     * Super-resolves {@code lr} (0..255) tile by tile on the generator's backend, in eval mode and without
+     * autograd, each tile inside its own {@link Scope}. The generator's training/eval mode is restored after.
+     *
+     * @param tile    side of each tile's core, in LR pixels
+     * @param overlap LR pixels of context read around each core (clipped at the image border); the result is
+     *                exact when it is at least {@link #receptiveFieldRadius}
+     * @return the SR image on 0..255, {@link #scale} times the size, neither rounded nor clamped
+     */
+    public static RgbImage upscale(Module generator, RgbImage lr, int tile, int overlap) {
+        if (tile <= 0) throw new IllegalArgumentException("tile must be positive, got " + tile);
+        if (overlap < 0) throw new IllegalArgumentException("overlap must be >= 0, got " + overlap);
+        Backend backend = generator.parameters().get(0).backend();
+        int s = scale(generator);
+        int w = lr.width(), h = lr.height(), ow = w * s, oh = h * s;
+        float[] out = new float[3 * ow * oh];
+        boolean wasTraining = generator.isTraining();
+        generator.eval();
+        try (GradMode noGrad = GradMode.noGrad()) {
+            for (int y0 = 0; y0 < h; y0 += tile) {
+                for (int x0 = 0; x0 < w; x0 += tile) {
+                    int cw = Math.min(tile, w - x0), ch = Math.min(tile, h - y0);
+                    int ix0 = Math.max(0, x0 - overlap), iy0 = Math.max(0, y0 - overlap);
+                    int ix1 = Math.min(w, x0 + cw + overlap), iy1 = Math.min(h, y0 + ch + overlap);
+                    int iw = ix1 - ix0, ih = iy1 - iy0;
+                    float[] sr;
+                    try (Scope tileScope = Scope.open()) {
+                        float[] in = lr.crop(ix0, iy0, iw, ih).toTensorData(0f, 1f);
+                        Tensor y = generator.forward(Tensor.of(backend, in, 1, 3, ih, iw));
+                        sr = y.toFloatArray();
+                    }
+                    // Copy the core's output, mapping [-1, 1] to 0..255.
+                    int tw = iw * s, th = ih * s;
+                    int ox = (x0 - ix0) * s, oy = (y0 - iy0) * s;
+                    for (int c = 0; c < 3; c++) {
+                        for (int r = 0; r < ch * s; r++) {
+                            int src = (c * th + oy + r) * tw + ox;
+                            int dst = (c * oh + y0 * s + r) * ow + x0 * s;
+                            for (int k = 0; k < cw * s; k++) out[dst + k] = (sr[src + k] + 1f) * 127.5f;
+                        }
+                    }
+                }
+            }
+        } finally {
+            generator.train(wasTraining);
+        }
+        return new RgbImage(ow, oh, out);
+    }
+}
