@@ -251,7 +251,9 @@ cudnnGetConvolutionForwardAlgorithm_v7,cudnnGetConvolutionBackwardDataAlgorithmM
 cudnnGetConvolutionBackwardDataAlgorithm_v7,cudnnGetConvolutionBackwardFilterAlgorithmMaxCount,\
 cudnnGetConvolutionBackwardFilterAlgorithm_v7,cudnnConvolutionForward,cudnnConvolutionBackwardData,\
 cudnnConvolutionBackwardFilter,cudnnAddTensor,cudnnDeriveBNTensorDescriptor,\
-cudnnBatchNormalizationForwardTraining,cudnnBatchNormalizationForwardInference,cudnnBatchNormalizationBackward
+cudnnBatchNormalizationForwardTraining,cudnnBatchNormalizationForwardInference,cudnnBatchNormalizationBackward,\
+cudnnFindConvolutionForwardAlgorithmEx,cudnnFindConvolutionBackwardDataAlgorithmEx,\
+cudnnFindConvolutionBackwardFilterAlgorithmEx
 
 route "cuBLAS (JCublas2 12.6.0 needs libcublas.so.12)" \
     "$(find_jar jcublas-natives-12.6.0-linux-x86_64.jar)" lib/libJCublas2-12.6.0-linux-x86_64.so \

@@ -300,6 +300,73 @@ template <int BM> struct ConvBackwardData {
     }
 };
 
+// Backward data with stride S > 1, one parity class at a time. Input pixel (ih, iw) only receives taps with
+// kh = (ih + P) mod S (mod S), and likewise kw, so the pixels with ih = ph (mod S), iw = pw (mod S) form a stride-1
+// correlation of gy with a sub-kernel of ceil((KH - kh0) / S) x ceil((KW - kw0) / S) taps. The plain gather
+// (ConvBackwardData) visits all KH*KW taps and discards all but ~1/S^2 of them; this visits only live ones.
+// Class pixel (i, j) is ih = ph + S*i, iw = pw + S*j; tap (a, b) is kh = kh0 + S*a, kw = kw0 + S*b, and reads
+// gy at oh = i + qh - a, ow = j + qw - b with qh = (ph + P - kh0) / S (exact). M = IC, N = Nb*CH*CW, K = OC*KA*KB.
+template <int BM> struct ConvBackwardDataParity {
+    using Tile = TileShape<BM>;
+    static constexpr bool A_KFAST = true, B_KFAST = false;
+    ConvShape g;
+    const float *w, *gy;
+    float *gx;
+    int M, N, K, tid, m0;
+    int ph, pw, kh0, kw0, KA, KB, qh, qw, CH, CW;
+    bool colValid;
+    int ci, cj;
+    i64 gyBase;
+
+    __device__ ConvBackwardDataParity(ConvShape g_, const float *w_, const float *gy_, float *gx_, int tid_, int m0_,
+                                      int n0, int ph_, int pw_)
+        : g(g_), w(w_), gy(gy_), gx(gx_), tid(tid_), m0(m0_), ph(ph_), pw(pw_) {
+        kh0 = (ph + g.P) % g.S;
+        kw0 = (pw + g.P) % g.S;
+        KA = kh0 < g.KH ? (g.KH - kh0 + g.S - 1) / g.S : 0;
+        KB = kw0 < g.KW ? (g.KW - kw0 + g.S - 1) / g.S : 0;
+        qh = (ph + g.P - kh0) / g.S;
+        qw = (pw + g.P - kw0) / g.S;
+        CH = ph < g.IH ? (g.IH - ph + g.S - 1) / g.S : 0;
+        CW = pw < g.IW ? (g.IW - pw + g.S - 1) / g.S : 0;
+        M = g.IC;
+        N = g.Nb * CH * CW;
+        K = g.OC * KA * KB;
+        const int col = n0 + tid % BN, chw = CH * CW;
+        colValid = col < N;
+        const int nb = chw > 0 ? col / chw : 0, r = col - nb * chw;
+        ci = CW > 0 ? r / CW : 0;
+        cj = r - ci * CW;
+        gyBase = (i64)nb * g.OC * g.OH * g.OW;
+    }
+    __device__ void loadA(float *ra, int k0, int kEnd) const {
+        const int kab = KA * KB, khw = g.KH * g.KW;
+        const int k = k0 + tid % BK, oc = k / kab, r = k - oc * kab, a = r / KB, b = r - a * KB;
+        const i64 base = (i64)oc * g.IC * khw + (kh0 + g.S * a) * g.KW + kw0 + g.S * b;
+#pragma unroll
+        for (int i = 0; i < Tile::A_LOADS; i++) {
+            const int m = m0 + tid / BK + i * (Tile::THREADS / BK);
+            ra[i] = (m < M && k < kEnd) ? w[base + (i64)m * khw] : 0.f;
+        }
+    }
+    __device__ void loadB(float *rb, int k0, int kEnd) const {
+        const int kab = KA * KB;
+#pragma unroll
+        for (int i = 0; i < Tile::B_LOADS; i++) {
+            const int k = k0 + tid / BN + i * (Tile::THREADS / BN);
+            const int oc = k / kab, r = k - oc * kab, a = r / KB, b = r - a * KB;
+            const int oh = ci + qh - a, ow = cj + qw - b;
+            rb[i] = (colValid && k < kEnd && (unsigned)oh < (unsigned)g.OH && (unsigned)ow < (unsigned)g.OW)
+                        ? gy[gyBase + ((i64)oc * g.OH + oh) * g.OW + ow]
+                        : 0.f;
+        }
+    }
+    __device__ void store(int m, int n, float v) const {
+        const int chw = CH * CW, nb = n / chw, r = n - nb * chw, i = r / CW, j = r - i * CW;
+        gx[((i64)nb * g.IC + m) * g.IH * g.IW + (i64)(ph + g.S * i) * g.IW + pw + g.S * j] += v;
+    }
+};
+
 // Backward weight: gw += correlate(x, gy). M = OC, N = IC*KH*KW, K = Nb*OH*OW (output pixels, usually huge,
 // hence split-K). A(oc, (n,oh,ow)) = gy, k-fast; B((n,oh,ow), (ic,kh,kw)) = x at (oh*S-P+kh, ow*S-P+kw),
 // k-fast: each thread's columns are fixed, so their (ic, kh, kw) are decoded once.
@@ -357,28 +424,40 @@ template <int BM> struct ConvBackwardWeight {
     }
 };
 
-#define CONV_KERNELS(BM)                                                                                   \
-    extern "C" __global__ void __launch_bounds__(TileShape<BM>::THREADS)                                 \
-        conv_fwd_##BM(const float *x, const float *w, const float *bias, float *y, CONV_PARAMS, int kChunk,\
-                      float *partial) {                                                                  \
+// The 128-row tiles come in two register budgets: the compiler's choice (about 145 registers: one 256-thread
+// block per SM) and a cap of 128 registers for two blocks per SM, which trades a few spilled bytes for twice
+// the warps to hide load latency. OwnConv times both when it autotunes. (The 64-row tiles, 128 threads, already
+// fit three blocks per SM.)
+#define CONV_KERNELS(BM, MINB, SUFFIX)                                                                     \
+    extern "C" __global__ void __launch_bounds__(TileShape<BM>::THREADS, MINB)                           \
+        conv_fwd_##BM##SUFFIX(const float *x, const float *w, const float *bias, float *y, CONV_PARAMS,    \
+                              int kChunk, float *partial) {                                              \
         ConvForward<BM> p(ConvShape{CONV_ARGS}, x, w, bias, y, threadIdx.x, blockIdx.y * BM, blockIdx.x * BN); \
         gemm_core(p, p.M, p.N, p.K, kChunk, partial);                                                    \
     }                                                                                                    \
-    extern "C" __global__ void __launch_bounds__(TileShape<BM>::THREADS)                                 \
-        conv_bwd_data_##BM(const float *w, const float *gy, float *gx, CONV_PARAMS, int kChunk,          \
-                           float *partial) {                                                             \
+    extern "C" __global__ void __launch_bounds__(TileShape<BM>::THREADS, MINB)                           \
+        conv_bwd_data_##BM##SUFFIX(const float *w, const float *gy, float *gx, CONV_PARAMS, int kChunk,  \
+                                   float *partial) {                                                     \
         ConvBackwardData<BM> p(ConvShape{CONV_ARGS}, w, gy, gx, threadIdx.x, blockIdx.y * BM, blockIdx.x * BN); \
         gemm_core(p, p.M, p.N, p.K, kChunk, partial);                                                    \
     }                                                                                                    \
-    extern "C" __global__ void __launch_bounds__(TileShape<BM>::THREADS)                                 \
-        conv_bwd_weight_##BM(const float *x, const float *gy, float *gw, CONV_PARAMS, int kChunk,        \
-                             float *partial) {                                                           \
+    extern "C" __global__ void __launch_bounds__(TileShape<BM>::THREADS, MINB)                           \
+        conv_bwd_data_parity_##BM##SUFFIX(const float *w, const float *gy, float *gx, CONV_PARAMS, int ph, \
+                                          int pw, int kChunk, float *partial) {                          \
+        ConvBackwardDataParity<BM> p(ConvShape{CONV_ARGS}, w, gy, gx, threadIdx.x, blockIdx.y * BM,      \
+                                     blockIdx.x * BN, ph, pw);                                           \
+        gemm_core(p, p.M, p.N, p.K, kChunk, partial);                                                    \
+    }                                                                                                    \
+    extern "C" __global__ void __launch_bounds__(TileShape<BM>::THREADS, MINB)                           \
+        conv_bwd_weight_##BM##SUFFIX(const float *x, const float *gy, float *gw, CONV_PARAMS, int kChunk,\
+                                     float *partial) {                                                   \
         ConvBackwardWeight<BM> p(ConvShape{CONV_ARGS}, x, gy, gw, threadIdx.x, blockIdx.y * BM,          \
                                  blockIdx.x * BN);                                                       \
         gemm_core(p, p.M, p.N, p.K, kChunk, partial);                                                    \
     }
-CONV_KERNELS(64)
-CONV_KERNELS(128)
+CONV_KERNELS(64, 1, )
+CONV_KERNELS(128, 1, )
+CONV_KERNELS(128, 2, _r128)
 
 extern "C" __global__ void conv_fwd_split_reduce(const float *bias, float *y, CONV_PARAMS, int splits,
                                                  const float *partial) {
@@ -394,5 +473,11 @@ extern "C" __global__ void conv_bwd_data_split_reduce(float *gx, CONV_PARAMS, in
 extern "C" __global__ void conv_bwd_weight_split_reduce(float *gw, CONV_PARAMS, int splits,
                                                         const float *partial) {
     ConvBackwardWeight<64> p(ConvShape{CONV_ARGS}, nullptr, nullptr, gw, 0, 0, 0);
+    split_reduce(p, p.M, p.N, splits, partial);
+}
+
+extern "C" __global__ void conv_bwd_data_parity_split_reduce(float *gx, CONV_PARAMS, int ph, int pw, int splits,
+                                                             const float *partial) {
+    ConvBackwardDataParity<64> p(ConvShape{CONV_ARGS}, nullptr, nullptr, gx, 0, 0, 0, ph, pw);
     split_reduce(p, p.M, p.N, splits, partial);
 }

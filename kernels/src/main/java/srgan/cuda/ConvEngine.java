@@ -11,6 +11,22 @@ import srgan.engine.backend.ConvGeometry;
  */
 public interface ConvEngine {
 
+    /** The three passes of a convolution. */
+    enum Pass {
+        FORWARD("fwd"), BACKWARD_DATA("bwd-data"), BACKWARD_WEIGHT("bwd-weight");
+
+        private final String label;
+
+        Pass(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
     /** y = x (*) w + bias, assigned; {@code bias} may be null. */
     void forward(ConvGeometry g, DeviceStorage x, DeviceStorage w, DeviceStorage bias, DeviceStorage y);
 

@@ -84,6 +84,7 @@ public final class CublasRoute implements GemmEngine, AutoCloseable {
         cublasSgemm(handle, transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k,
                 Pointer.to(new float[]{(float) alpha}), b.pointer(), ldb, a.pointer(), lda,
                 Pointer.to(new float[]{(float) beta}), c.pointer(), n);
+        ctx.countLibraryCall();
     }
 
     private void checkOpen() {

@@ -25,11 +25,28 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 /**
  * The CUDA backend: float32 device memory from a caching allocator, every primitive queued asynchronously on
- * one stream, and only {@link #download} and {@link #synchronize} waiting for the device. Convolution, GEMM
- * and batch norm go to cuDNN/cuBLAS when {@link CudaLibraries} loaded them (system property
- * {@code srgan.cuda.libs=none} forces our own kernels), everything else always runs on our own kernels.
+ * one stream, and only {@link #download} and {@link #synchronize} waiting for the device. Batch norm goes to
+ * cuDNN when {@link CudaLibraries} loaded it (system property {@code srgan.cuda.libs=none} forces our own
+ * kernels); convolution and GEMM go, per shape, to whichever of our kernels and cuDNN/cuBLAS measured fastest
+ * the first time the shape was seen, when {@code srgan.cuda.autotune=true} ({@link ConvAutotuner},
+ * {@link GemmAutotuner}); otherwise the libraries, when loaded, serve every shape, else our implicit-GEMM
+ * kernels. Autotuning, and with it our direct and parity-class convolution kernels, is off by default: those
+ * kernels pass the CPU emulator (EmulatedKernelsTest) but have not yet run on a GPU. Everything else runs on
+ * our own kernels.
+ *
+ * <p>Other system properties: {@code srgan.cuda.cudnn.find=false} makes cuDNN's candidate its heuristic
+ * choice instead of its benchmarked best; {@code srgan.cuda.autotune.verbose=true} prints every measurement;
+ * {@code srgan.cuda.profile=true} times every primitive of every step ({@link StepProfiler}) and prints the
+ * summary and the autotuner's choices on {@link #close}.
  */
 public final class CudaBackend implements Backend {
+
+    /** System property: {@code true} turns per-shape measurement of conv and GEMM on (off by default, see above). */
+    public static final String AUTOTUNE_PROPERTY = "srgan.cuda.autotune";
+    /** System property: {@code true} prints every autotuning measurement. */
+    public static final String AUTOTUNE_VERBOSE_PROPERTY = "srgan.cuda.autotune.verbose";
+    /** System property: {@code false} offers cuDNN's heuristic choice to the autotuner instead of its benchmark. */
+    public static final String CUDNN_FIND_PROPERTY = "srgan.cuda.cudnn.find";
 
     /** Host staging for transfers, in chunks of at most this many bytes. */
     private static final int STAGING_BYTES = 32 << 20;
@@ -43,6 +60,10 @@ public final class CudaBackend implements Backend {
     private final GemmEngine gemm;
     private final BatchNormEngine batchNorm;
     private final String description;
+    private final ConvAutotuner convTuner;
+    private final GemmAutotuner gemmTuner;
+    /** Null unless srgan.cuda.profile=true. */
+    private final StepProfiler profiler;
     /** Direct (native, unmoving) memory for transfers; the driver has consumed it when a copy call returns. */
     private ByteBuffer staging;
     private boolean closed;
@@ -59,15 +80,43 @@ public final class CudaBackend implements Backend {
             own = new OwnKernels(runtime);
             OwnBatchNorm ownBatchNorm = new OwnBatchNorm(runtime);
             libraries = CudaLibraries.detect(ctx, ownBatchNorm);
-            conv = libraries.cudnnConv().orElseGet(() -> new OwnConv(runtime));
-            gemm = libraries.cublasGemm().orElseGet(() -> new OwnGemm(runtime));
+            boolean autotune = Boolean.parseBoolean(System.getProperty(AUTOTUNE_PROPERTY, "false"));
+            boolean verbose = Boolean.parseBoolean(System.getProperty(AUTOTUNE_VERBOSE_PROPERTY, "false"));
+            boolean find = Boolean.parseBoolean(System.getProperty(CUDNN_FIND_PROPERTY, "true"));
+            OwnConv ownConv = new OwnConv(runtime);
+            CudnnRoute cudnn = (CudnnRoute) libraries.cudnnConv().orElse(null);
+            if (autotune) {
+                convTuner = new ConvAutotuner(ctx, runtime, ownConv, cudnn, find, verbose);
+                conv = convTuner;
+            } else {
+                convTuner = null;
+                conv = cudnn != null ? cudnn : ownConv;
+            }
+            GemmEngine ownGemm = new OwnGemm(runtime);
+            GemmEngine cublas = libraries.cublasGemm().orElse(null);
+            if (autotune && cublas != null) {
+                gemmTuner = new GemmAutotuner(ctx, runtime, ownGemm, cublas, verbose);
+                gemm = gemmTuner;
+            } else {
+                gemmTuner = null;
+                gemm = cublas != null ? cublas : ownGemm;
+            }
             batchNorm = libraries.cudnnBatchNorm().orElse(ownBatchNorm);
+            profiler = Boolean.parseBoolean(System.getProperty(StepProfiler.PROPERTY, "false"))
+                    ? new StepProfiler(ctx, this::tunings, Double.parseDouble(System.getProperty(
+                            StepProfiler.SPIN_PROPERTY, "100")), System.err)
+                    : null;
+            description = String.format(Locale.ROOT, "cuda: %s (device %d, %.1f GiB), float32 | %s | %s",
+                    ctx.deviceName(), device, ctx.totalMemory() / (double) (1L << 30), libraries.summary(),
+                    autotune ? "autotune: on, conv and gemm per shape by measurement (" + (cudnn == null
+                            ? "our kernels" : "our kernels vs cuDNN " + (find ? "benchmarked" : "heuristic"))
+                            + (cublas == null ? "" : ", our SGEMM vs cuBLAS") + "; " + AUTOTUNE_PROPERTY
+                            + "=false turns it off)"
+                            : "autotune: off (" + AUTOTUNE_PROPERTY + "=true turns it on)");
         } catch (RuntimeException | Error e) {
             ctx.close();
             throw e;
         }
-        description = String.format(Locale.ROOT, "cuda: %s (device %d, %.1f GiB), float32 | %s", ctx.deviceName(),
-                device, ctx.totalMemory() / (double) (1L << 30), libraries.summary());
         System.err.println(description);
     }
 
@@ -88,6 +137,24 @@ public final class CudaBackend implements Backend {
 
     public DeviceAllocator allocator() {
         return allocator;
+    }
+
+    /** Tuned (geometry or shape, pass) pairs so far; the profiler leaves steps in which this grows uncounted. */
+    private int tunings() {
+        return (convTuner == null ? 0 : convTuner.tunings()) + (gemmTuner == null ? 0 : gemmTuner.tunings());
+    }
+
+    /** The autotuner's choices so far, one line each (empty when autotuning is off). */
+    public List<String> autotuneReport() {
+        List<String> lines = new ArrayList<>();
+        if (convTuner != null) lines.addAll(convTuner.report());
+        if (gemmTuner != null) lines.addAll(gemmTuner.report());
+        return lines;
+    }
+
+    /** The libraries that loaded; benchmarks reach cuDNN and cuBLAS through it. */
+    CudaLibraries libraries() {
+        return libraries;
     }
 
     /** The services our own kernel wrappers run on; tests build own engines on it to check them directly. */
@@ -114,7 +181,10 @@ public final class CudaBackend implements Backend {
     @Override
     public Storage allocate(long size) {
         ctx.makeCurrent();
-        return allocator.allocateZeroed(this, size);
+        int t = begin();
+        Storage s = allocator.allocateZeroed(this, size);
+        end(t, "allocate (zeroed)", size);
+        return s;
     }
 
     @Override
@@ -185,6 +255,12 @@ public final class CudaBackend implements Backend {
         ctx.makeCurrent();
         DeviceStorage s = dev(src), d = dev(dst);
         if (s == d && srcOffset == dstOffset) return;
+        int t = begin();
+        copyQueued(s, srcOffset, d, dstOffset, count);
+        end(t, "copy", count);
+    }
+
+    private void copyQueued(DeviceStorage s, long srcOffset, DeviceStorage d, long dstOffset, long count) {
         boolean overlap = s == d && srcOffset < dstOffset + count && dstOffset < srcOffset + count;
         if (overlap) { // cuMemcpy is undefined for overlapping ranges: go through a scratch buffer
             try (DeviceStorage tmp = allocator.allocate(this, count)) {
@@ -201,139 +277,209 @@ public final class CudaBackend implements Backend {
         ctx.makeCurrent();
         DeviceStorage d = dev(dst);
         if (d.size() == 0) return;
+        int t = begin();
         cuMemsetD32Async(d.pointer(), Float.floatToRawIntBits((float) value), d.size(), ctx.stream());
+        end(t, "fill", d.size());
     }
 
     @Override
     public void synchronize() {
-        ctx.synchronize();
+        if (profiler != null) profiler.synchronize();
+        else ctx.synchronize();
+    }
+
+    // ---- profiling (srgan.cuda.profile=true) ----
+
+    private int begin() {
+        return profiler == null ? -1 : profiler.begin();
+    }
+
+    private void end(int handle, String label) {
+        if (handle >= 0) profiler.end(handle, label);
+    }
+
+    private void end(int handle, String op, long n) {
+        if (handle >= 0) profiler.end(handle, op + " n=" + n);
+    }
+
+    private static String shape(int[] s) {
+        return java.util.Arrays.toString(s).replace(" ", "");
+    }
+
+    private void endConv(int handle, String pass, ConvGeometry g) {
+        if (handle < 0) return;
+        profiler.end(handle, String.format(Locale.ROOT, "conv %s %dx%dx%dx%d->%d k%dx%d s%d", pass, g.n(),
+                g.inChannels(), g.inHeight(), g.inWidth(), g.outChannels(), g.kernelHeight(), g.kernelWidth(),
+                g.stride()));
     }
 
     // ---- element-wise ----
 
     @Override
     public void unary(UnaryOp op, double param, Storage x, Storage y, long n) {
+        int t = begin();
         own.unary(op, param, dev(x), dev(y), n);
+        end(t, "unary " + op, n);
     }
 
     @Override
     public void unaryBackward(UnaryOp op, double param, Storage x, Storage y, Storage gy, Storage gx, long n) {
+        int t = begin();
         own.unaryBackward(op, param, dev(x), dev(y), dev(gy), dev(gx), n);
+        end(t, "unary backward " + op, n);
     }
 
     @Override
     public void binary(BinaryOp op, Storage a, int[] aShape, Storage b, int[] bShape, Storage out, int[] outShape) {
+        int t = begin();
         own.binary(op, dev(a), aShape, dev(b), bShape, dev(out), outShape);
+        if (t >= 0) end(t, "binary " + op + " " + shape(aShape) + "," + shape(bShape));
     }
 
     @Override
     public void sumTo(Storage src, int[] srcShape, Storage dst, int[] dstShape, double scale) {
+        int t = begin();
         own.sumTo(dev(src), srcShape, dev(dst), dstShape, scale);
+        if (t >= 0) end(t, "sumTo " + shape(srcShape) + "->" + shape(dstShape));
     }
 
     @Override
     public void prelu(Storage x, Storage alpha, int alphaCount, Storage y, int n, int c, int hw) {
+        int t = begin();
         own.prelu(dev(x), dev(alpha), alphaCount, dev(y), n, c, hw);
+        end(t, "prelu", (long) n * c * hw);
     }
 
     @Override
     public void preluBackward(Storage x, Storage alpha, int alphaCount, Storage gy, Storage gx, Storage gAlpha,
                               int n, int c, int hw) {
+        int t = begin();
         own.preluBackward(dev(x), dev(alpha), alphaCount, dev(gy), dev(gx), dev(gAlpha), n, c, hw);
+        end(t, "prelu backward", (long) n * c * hw);
     }
 
     // ---- convolution, batch norm, GEMM: libraries when loaded ----
 
     @Override
     public void conv2d(ConvGeometry g, Storage x, Storage w, Storage bias, Storage y) {
+        int t = begin();
         conv.forward(g, dev(x), dev(w), dev(bias), dev(y));
+        endConv(t, "fwd", g);
     }
 
     @Override
     public void conv2dBackwardData(ConvGeometry g, Storage w, Storage gy, Storage gx) {
         if (gx == null) return;
+        int t = begin();
         conv.backwardData(g, dev(w), dev(gy), dev(gx));
+        endConv(t, "bwd-data", g);
     }
 
     @Override
     public void conv2dBackwardWeight(ConvGeometry g, Storage x, Storage gy, Storage gw) {
         if (gw == null) return;
+        int t = begin();
         conv.backwardWeight(g, dev(x), dev(gy), dev(gw));
+        endConv(t, "bwd-weight", g);
     }
 
     @Override
     public void batchNormTrain(Storage x, Storage gamma, Storage beta, Storage runMean, Storage runVar,
                                double momentum, double eps, Storage y, Storage saveMean, Storage saveInvStd,
                                int n, int c, int hw) {
+        int t = begin();
         batchNorm.train(dev(x), dev(gamma), dev(beta), dev(runMean), dev(runVar), momentum, eps, dev(y),
                 dev(saveMean), dev(saveInvStd), n, c, hw);
+        end(t, "batchNorm train c=" + c, (long) n * c * hw);
     }
 
     @Override
     public void batchNormEval(Storage x, Storage gamma, Storage beta, Storage runMean, Storage runVar, double eps,
                               Storage y, Storage saveMean, Storage saveInvStd, int n, int c, int hw) {
+        int t = begin();
         batchNorm.eval(dev(x), dev(gamma), dev(beta), dev(runMean), dev(runVar), eps, dev(y), dev(saveMean),
                 dev(saveInvStd), n, c, hw);
+        end(t, "batchNorm eval c=" + c, (long) n * c * hw);
     }
 
     @Override
     public void batchNormBackward(boolean training, Storage x, Storage gamma, Storage saveMean, Storage saveInvStd,
                                   Storage gy, Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw) {
+        int t = begin();
         batchNorm.backward(training, dev(x), dev(gamma), dev(saveMean), dev(saveInvStd), dev(gy), dev(gx),
                 dev(gGamma), dev(gBeta), n, c, hw);
+        end(t, "batchNorm backward c=" + c, (long) n * c * hw);
     }
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, Storage a, Storage b,
                      double beta, Storage c) {
+        int t = begin();
         gemm.gemm(transA, transB, m, n, k, alpha, dev(a), dev(b), beta, dev(c));
+        if (t >= 0) end(t, "gemm " + (transA ? "T" : "N") + (transB ? "T" : "N") + " " + m + "x" + n + "x" + k);
     }
 
     // ---- layout, pooling, losses, optimiser ----
 
     @Override
     public void pixelShuffle(Storage x, Storage y, int n, int c, int h, int w, int r) {
+        int t = begin();
         own.pixelShuffle(dev(x), dev(y), n, c, h, w, r, false);
+        end(t, "pixelShuffle", (long) n * c * h * w);
     }
 
     @Override
     public void pixelShuffleBackward(Storage gy, Storage gx, int n, int c, int h, int w, int r) {
         if (gx == null) return;
+        int t = begin();
         own.pixelShuffle(dev(gy), dev(gx), n, c, h, w, r, true);
+        end(t, "pixelShuffle backward", (long) n * c * h * w);
     }
 
     @Override
     public void copyChannels(Storage src, int srcChannels, int srcOffset, Storage dst, int dstChannels,
                              int dstOffset, int count, int n, int hw, boolean accumulate) {
+        int t = begin();
         own.copyChannels(dev(src), srcChannels, srcOffset, dev(dst), dstChannels, dstOffset, count, n, hw,
                 accumulate);
+        end(t, "copyChannels", (long) n * count * hw);
     }
 
     @Override
     public void maxPool2d(PoolGeometry g, Storage x, Storage y) {
+        int t = begin();
         own.maxPool(g, dev(x), dev(y));
+        end(t, "maxPool", g.inputSize());
     }
 
     @Override
     public void maxPool2dBackward(PoolGeometry g, Storage x, Storage gy, Storage gx) {
+        int t = begin();
         own.maxPoolBackward(g, dev(x), dev(gy), dev(gx));
+        end(t, "maxPool backward", g.inputSize());
     }
 
     @Override
     public void loss(LossKind kind, Storage input, Storage target, long n, Storage out) {
+        int t = begin();
         own.loss(kind, dev(input), dev(target), n, dev(out));
+        end(t, "loss " + kind, n);
     }
 
     @Override
     public void lossBackward(LossKind kind, Storage input, Storage target, long n, Storage gOut, Storage gInput,
                              Storage gTarget) {
+        int t = begin();
         own.lossBackward(kind, dev(input), dev(target), n, dev(gOut), dev(gInput), dev(gTarget));
+        end(t, "loss backward " + kind, n);
     }
 
     @Override
     public void adamStep(List<Storage> params, List<Storage> grads, List<Storage> m, List<Storage> v,
                          AdamHyper hyper) {
+        int t = begin();
         own.adamStep(dev(params), dev(grads), dev(m), dev(v), hyper);
+        end(t, "adamStep tensors=" + params.size());
     }
 
     /**
@@ -347,6 +493,11 @@ public final class CudaBackend implements Backend {
         closed = true;
         try {
             ctx.synchronize();
+            if (profiler != null) {
+                profiler.report(System.err);
+                for (String line : autotuneReport()) System.err.println("srgan.cuda autotune: " + line);
+                profiler.close();
+            }
             own.close();
             libraries.close();
             allocator.emptyCache();

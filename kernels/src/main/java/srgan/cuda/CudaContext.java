@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
@@ -53,6 +54,10 @@ public final class CudaContext implements KernelLauncher, AutoCloseable {
     private final String deviceName;
     private final long totalMemory;
     private final int multiprocessors;
+    private final int clockRateKHz;
+    /** Kernels we queued, and calls into cuDNN/cuBLAS (each queues one or more kernels of its own). */
+    private final AtomicLong launches = new AtomicLong();
+    private final AtomicLong libraryCalls = new AtomicLong();
     private final Map<String, CUmodule> modules = new ConcurrentHashMap<>();
     private final List<CUmodule> loadOrder = new ArrayList<>();
     private final Map<String, CUfunction> functions = new ConcurrentHashMap<>();
@@ -80,6 +85,9 @@ public final class CudaContext implements KernelLauncher, AutoCloseable {
             int[] sms = new int[1];
             cuDeviceGetAttribute(sms, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
             multiprocessors = sms[0];
+            int[] clock = new int[1];
+            cuDeviceGetAttribute(clock, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE, device);
+            clockRateKHz = clock[0];
             // A blocking (flags 0) stream: the legacy default stream, which the runtime libraries may touch,
             // still orders itself with it.
             cuStreamCreate(stream, 0);
@@ -108,6 +116,26 @@ public final class CudaContext implements KernelLauncher, AutoCloseable {
     @Override
     public int multiprocessorCount() {
         return multiprocessors;
+    }
+
+    /** The SM clock in kHz (cycles per millisecond), as the device reports it. */
+    public int clockRateKHz() {
+        return clockRateKHz;
+    }
+
+    /** Kernels queued through {@link #launch} since the context was created. */
+    public long launches() {
+        return launches.get();
+    }
+
+    /** Calls into cuDNN and cuBLAS since the context was created. */
+    public long libraryCalls() {
+        return libraryCalls.get();
+    }
+
+    /** Counts one call into cuDNN or cuBLAS (the routes call this). */
+    void countLibraryCall() {
+        libraryCalls.incrementAndGet();
     }
 
     /** Makes the primary context current on the calling thread if it is not yet. */
@@ -161,6 +189,7 @@ public final class CudaContext implements KernelLauncher, AutoCloseable {
         Pointer[] cells = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) cells[i] = cell(args[i], i);
         cuLaunchKernel(f, gx, gy, gz, bx, by, bz, sharedBytes, stream, Pointer.to(cells), null);
+        launches.incrementAndGet();
     }
 
     private static Pointer cell(Object a, int index) {

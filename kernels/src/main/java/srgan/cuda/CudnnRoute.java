@@ -16,6 +16,7 @@ import srgan.engine.backend.ConvGeometry;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
@@ -37,6 +38,9 @@ import static jcuda.jcudnn.JCudnn.cudnnDestroy;
 import static jcuda.jcudnn.JCudnn.cudnnDestroyConvolutionDescriptor;
 import static jcuda.jcudnn.JCudnn.cudnnDestroyFilterDescriptor;
 import static jcuda.jcudnn.JCudnn.cudnnDestroyTensorDescriptor;
+import static jcuda.jcudnn.JCudnn.cudnnFindConvolutionBackwardDataAlgorithmEx;
+import static jcuda.jcudnn.JCudnn.cudnnFindConvolutionBackwardFilterAlgorithmEx;
+import static jcuda.jcudnn.JCudnn.cudnnFindConvolutionForwardAlgorithmEx;
 import static jcuda.jcudnn.JCudnn.cudnnGetConvolutionBackwardDataAlgorithmMaxCount;
 import static jcuda.jcudnn.JCudnn.cudnnGetConvolutionBackwardDataAlgorithm_v7;
 import static jcuda.jcudnn.JCudnn.cudnnGetConvolutionBackwardDataWorkspaceSize;
@@ -55,6 +59,7 @@ import static jcuda.jcudnn.JCudnn.cudnnSetTensor4dDescriptor;
 import static jcuda.jcudnn.cudnnBatchNormMode.CUDNN_BATCHNORM_SPATIAL;
 import static jcuda.jcudnn.cudnnConvolutionMode.CUDNN_CROSS_CORRELATION;
 import static jcuda.jcudnn.cudnnDataType.CUDNN_DATA_FLOAT;
+import static jcuda.jcudnn.cudnnDeterminism.CUDNN_DETERMINISTIC;
 import static jcuda.jcudnn.cudnnMathType.CUDNN_FMA_MATH;
 import static jcuda.jcudnn.cudnnMathType.CUDNN_TENSOR_OP_MATH;
 import static jcuda.jcudnn.cudnnMathType.CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
@@ -68,9 +73,10 @@ import static jcuda.jcudnn.cudnnTensorFormat.CUDNN_TENSOR_NCHW;
  *
  * <p>Convolution: the descriptors of each {@link ConvGeometry} are created on first use and cached with the
  * algorithm of each direction, picked by cuDNN's heuristics ({@code cudnnGet...Algorithm_v7}: the first
- * candidate that succeeds, fits {@link #workspaceLimit()} and, in FP32 mode, does not use tensor-op math). One
- * workspace serves every call; it only grows. The forward assigns (beta = 0, then the bias through
- * {@code cudnnAddTensor}); both backward passes accumulate (beta = 1).
+ * candidate that succeeds, fits {@link #workspaceLimit()} and, in FP32 mode, does not use tensor-op math), or,
+ * when {@link #find} was called for it, by cuDNN's own benchmark ({@code cudnnFind...AlgorithmEx}: the fastest
+ * such candidate that is also deterministic). One workspace serves every call; it only grows. The forward
+ * assigns (beta = 0, then the bias through {@code cudnnAddTensor}); both backward passes accumulate (beta = 1).
  *
  * <p>Precision: FP32. cuDNN's {@code CUDNN_DEFAULT_MATH} lets FP32 convolutions run as TF32 on Ampere and
  * newer, so the descriptors say {@code CUDNN_FMA_MATH}, as PyTorch does with {@code allow_tf32 = False}; the
@@ -165,7 +171,11 @@ public final class CudnnRoute implements ConvEngine, BatchNormEngine, AutoClosea
         Pointer ws = workspace(p.forwardBytes);
         cudnnConvolutionForward(handle, ONE, p.x, x.pointer(), p.w, w.pointer(), p.conv, p.forwardAlgo, ws,
                 p.forwardBytes, ZERO, p.y, y.pointer());
-        if (bias != null) cudnnAddTensor(handle, ONE, p.bias, bias.pointer(), ONE, p.y, y.pointer());
+        ctx.countLibraryCall();
+        if (bias != null) {
+            cudnnAddTensor(handle, ONE, p.bias, bias.pointer(), ONE, p.y, y.pointer());
+            ctx.countLibraryCall();
+        }
     }
 
     @Override
@@ -175,6 +185,7 @@ public final class CudnnRoute implements ConvEngine, BatchNormEngine, AutoClosea
         Pointer ws = workspace(p.dataBytes);
         cudnnConvolutionBackwardData(handle, ONE, p.w, w.pointer(), p.y, gy.pointer(), p.conv, p.dataAlgo, ws,
                 p.dataBytes, ONE, p.x, gx.pointer());
+        ctx.countLibraryCall();
     }
 
     @Override
@@ -184,6 +195,115 @@ public final class CudnnRoute implements ConvEngine, BatchNormEngine, AutoClosea
         Pointer ws = workspace(p.filterBytes);
         cudnnConvolutionBackwardFilter(handle, ONE, p.x, x.pointer(), p.y, gy.pointer(), p.conv, p.filterAlgo, ws,
                 p.filterBytes, ONE, p.w, gw.pointer());
+        ctx.countLibraryCall();
+    }
+
+    /**
+     * Runs cuDNN's benchmark of every algorithm for {@code pass} on {@code g} ({@code cudnnFind...AlgorithmEx},
+     * which waits for the device) and keeps the fastest one that succeeds, fits the workspace limit, is
+     * deterministic and, in FP32 mode, does not use tensor-op math: later calls for this geometry and pass run
+     * it. The operands are those of the pass (forward: x, w; backward data: w, gy; backward weight: x, gy);
+     * {@code scratchOut} is overwritten with garbage, so it must not be the real output of an accumulating pass.
+     * Returns the chosen algorithm in words, with cuDNN's own time for it.
+     */
+    public synchronized String find(Pass pass, ConvGeometry g, DeviceStorage a, DeviceStorage b,
+                                    DeviceStorage scratchOut) {
+        ConvPlan p = convPlan(g);
+        Pointer ws = workspace(workspaceLimit);
+        int[] returned = new int[1];
+        long[] bytes = new long[1];
+        switch (pass) {
+            case FORWARD -> {
+                int[] max = new int[1];
+                cudnnGetConvolutionForwardAlgorithmMaxCount(handle, max);
+                cudnnConvolutionFwdAlgoPerf[] perf = new cudnnConvolutionFwdAlgoPerf[max[0]];
+                for (int i = 0; i < perf.length; i++) perf[i] = new cudnnConvolutionFwdAlgoPerf();
+                cudnnFindConvolutionForwardAlgorithmEx(handle, p.x, a.pointer(), p.w, b.pointer(), p.conv, p.y,
+                        scratchOut.pointer(), perf.length, returned, perf, ws, workspaceLimit);
+                for (int i = 0; i < returned[0]; i++) {
+                    if (!usable(perf[i].status, perf[i].memory, perf[i].mathType)
+                            || perf[i].determinism != CUDNN_DETERMINISTIC) continue;
+                    cudnnGetConvolutionForwardWorkspaceSize(handle, p.x, p.w, p.conv, p.y, perf[i].algo, bytes);
+                    if (bytes[0] > workspaceLimit) continue;
+                    p.forwardAlgo = perf[i].algo;
+                    p.forwardBytes = bytes[0];
+                    return chosen(pass, perf[i].algo, perf[i].time);
+                }
+            }
+            case BACKWARD_DATA -> {
+                int[] max = new int[1];
+                cudnnGetConvolutionBackwardDataAlgorithmMaxCount(handle, max);
+                cudnnConvolutionBwdDataAlgoPerf[] perf = new cudnnConvolutionBwdDataAlgoPerf[max[0]];
+                for (int i = 0; i < perf.length; i++) perf[i] = new cudnnConvolutionBwdDataAlgoPerf();
+                cudnnFindConvolutionBackwardDataAlgorithmEx(handle, p.w, a.pointer(), p.y, b.pointer(), p.conv, p.x,
+                        scratchOut.pointer(), perf.length, returned, perf, ws, workspaceLimit);
+                for (int i = 0; i < returned[0]; i++) {
+                    if (!usable(perf[i].status, perf[i].memory, perf[i].mathType)
+                            || perf[i].determinism != CUDNN_DETERMINISTIC) continue;
+                    cudnnGetConvolutionBackwardDataWorkspaceSize(handle, p.w, p.y, p.conv, p.x, perf[i].algo, bytes);
+                    if (bytes[0] > workspaceLimit) continue;
+                    p.dataAlgo = perf[i].algo;
+                    p.dataBytes = bytes[0];
+                    return chosen(pass, perf[i].algo, perf[i].time);
+                }
+            }
+            case BACKWARD_WEIGHT -> {
+                int[] max = new int[1];
+                cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(handle, max);
+                cudnnConvolutionBwdFilterAlgoPerf[] perf = new cudnnConvolutionBwdFilterAlgoPerf[max[0]];
+                for (int i = 0; i < perf.length; i++) perf[i] = new cudnnConvolutionBwdFilterAlgoPerf();
+                cudnnFindConvolutionBackwardFilterAlgorithmEx(handle, p.x, a.pointer(), p.y, b.pointer(), p.conv, p.w,
+                        scratchOut.pointer(), perf.length, returned, perf, ws, workspaceLimit);
+                for (int i = 0; i < returned[0]; i++) {
+                    if (!usable(perf[i].status, perf[i].memory, perf[i].mathType)
+                            || perf[i].determinism != CUDNN_DETERMINISTIC) continue;
+                    cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, p.x, p.y, p.conv, p.w, perf[i].algo, bytes);
+                    if (bytes[0] > workspaceLimit) continue;
+                    p.filterAlgo = perf[i].algo;
+                    p.filterBytes = bytes[0];
+                    return chosen(pass, perf[i].algo, perf[i].time);
+                }
+            }
+        }
+        throw noAlgorithm(pass + " (benchmarked, deterministic)", g);
+    }
+
+    /**
+     * Picks the algorithm of {@code pass} on {@code g} by cuDNN's heuristics again, replacing one {@link #find}
+     * chose, and returns it in words.
+     */
+    public synchronized String useHeuristic(Pass pass, ConvGeometry g) {
+        ConvPlan p = convPlan(g);
+        switch (pass) {
+            case FORWARD -> chooseForward(p);
+            case BACKWARD_DATA -> chooseBackwardData(p);
+            case BACKWARD_WEIGHT -> chooseBackwardFilter(p);
+        }
+        return algorithm(pass, g);
+    }
+
+    /** The algorithm {@code pass} on {@code g} runs, in words ("not chosen yet" before the first call). */
+    public synchronized String algorithm(Pass pass, ConvGeometry g) {
+        ConvPlan p = convPlans.get(g);
+        int algo = p == null ? -1 : switch (pass) {
+            case FORWARD -> p.forwardAlgo;
+            case BACKWARD_DATA -> p.dataAlgo;
+            case BACKWARD_WEIGHT -> p.filterAlgo;
+        };
+        return algo < 0 ? "not chosen yet" : algorithmName(pass, algo);
+    }
+
+    private static String chosen(Pass pass, int algo, float cudnnMillis) {
+        return algorithmName(pass, algo) + String.format(Locale.ROOT, " (cuDNN: %.3f ms)", cudnnMillis);
+    }
+
+    private static String algorithmName(Pass pass, int algo) {
+        String name = switch (pass) {
+            case FORWARD -> jcuda.jcudnn.cudnnConvolutionFwdAlgo.stringFor(algo);
+            case BACKWARD_DATA -> jcuda.jcudnn.cudnnConvolutionBwdDataAlgo.stringFor(algo);
+            case BACKWARD_WEIGHT -> jcuda.jcudnn.cudnnConvolutionBwdFilterAlgo.stringFor(algo);
+        };
+        return name.replace("CUDNN_CONVOLUTION_", "").replace("_ALGO", "");
     }
 
     /** Descriptors of one geometry; an algorithm of -1 is not chosen yet. */
@@ -302,7 +422,7 @@ public final class CudnnRoute implements ConvEngine, BatchNormEngine, AutoClosea
         return tf32 || (mathType != CUDNN_TENSOR_OP_MATH && mathType != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION);
     }
 
-    private IllegalStateException noAlgorithm(String direction, ConvGeometry g) {
+    private IllegalStateException noAlgorithm(Object direction, ConvGeometry g) {
         return new IllegalStateException("cuDNN offers no " + (tf32 ? "" : "FP32 ") + direction
                 + " algorithm within a " + workspaceLimit + "-byte workspace for " + g);
     }
@@ -335,6 +455,7 @@ public final class CudnnRoute implements ConvEngine, BatchNormEngine, AutoClosea
         cudnnBatchNormalizationForwardTraining(handle, CUDNN_BATCHNORM_SPATIAL, ONE, ZERO, p.x, x.pointer(), p.x,
                 y.pointer(), p.params, gamma.pointer(), beta.pointer(), momentum, pointer(runMean),
                 pointer(runVar), eps, pointer(saveMean), pointer(saveInvStd));
+        ctx.countLibraryCall();
     }
 
     /**
@@ -353,6 +474,7 @@ public final class CudnnRoute implements ConvEngine, BatchNormEngine, AutoClosea
         BnPlan p = bnPlan(n, c, hw);
         cudnnBatchNormalizationForwardInference(handle, CUDNN_BATCHNORM_SPATIAL, ONE, ZERO, p.x, x.pointer(), p.x,
                 y.pointer(), p.params, gamma.pointer(), beta.pointer(), runMean.pointer(), runVar.pointer(), eps);
+        ctx.countLibraryCall();
         ctx.launch("batchnorm", "bn_eval_stats_f32", (c + 255) / 256, 1, 1, 256, 1, 1, 0, runMean, runVar,
                 (float) eps, c, saveMean, saveInvStd);
     }
@@ -377,6 +499,7 @@ public final class CudnnRoute implements ConvEngine, BatchNormEngine, AutoClosea
         cudnnBatchNormalizationBackward(handle, CUDNN_BATCHNORM_SPATIAL, ONE, ONE, ONE, ONE, p.x, x.pointer(), p.x,
                 gy.pointer(), p.x, gx.pointer(), p.params, gamma.pointer(), dGamma, dBeta, MIN_BN_EPSILON,
                 saveMean.pointer(), saveInvStd.pointer());
+        ctx.countLibraryCall();
     }
 
     private record BnShape(int n, int c, int hw) {

@@ -13,11 +13,16 @@ record TilePlan(int bm, int threads, int gridX, int gridY, int splits, int kChun
     /** Split-K partials never take more than this many bytes. */
     private static final long MAX_PARTIAL_BYTES = 256L << 20;
 
+    /** Rows of C per tile for a GEMM of M = {@code m}: 64 up to 64 rows, else 128. */
+    static int tileRows(long m) {
+        return m <= 64 ? 64 : 128;
+    }
+
     static TilePlan of(long m, long n, long k, int multiprocessors) {
         Grid.checkedInt(m, "GEMM M");
         Grid.checkedInt(n, "GEMM N");
         Grid.checkedInt(k, "GEMM K");
-        int bm = m <= 64 ? 64 : 128;
+        int bm = tileRows(m);
         int gridX = Grid.ceilDiv(n, BN);
         int gridY = Grid.ceilDiv(m, bm);
         if (gridY > 65535) throw new UnsupportedOperationException("GEMM M = " + m + " needs more than 65535 row tiles");

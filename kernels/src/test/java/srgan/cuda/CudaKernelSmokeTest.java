@@ -245,53 +245,82 @@ class CudaKernelSmokeTest {
             new ConvGeometry(1, 4, 10, 12, 6, 3, 5, 1, 2),
             new ConvGeometry(2, 64, 6, 6, 256, 3, 3, 1, 1),  // few pixels, many channels: split-K forward
             new ConvGeometry(4, 64, 24, 24, 64, 3, 3, 1, 1), // an SRGAN residual-block conv, scaled down
+            new ConvGeometry(2, 64, 40, 37, 3, 9, 9, 1, 4),  // SRResNet's tail: few out channels, 9x9
+            new ConvGeometry(2, 3, 30, 26, 64, 9, 9, 1, 4),  // its head: few in channels (backward data)
+            new ConvGeometry(2, 5, 11, 10, 7, 3, 3, 3, 1),   // stride 3: nine parity classes
+            new ConvGeometry(1, 4, 9, 9, 6, 1, 1, 2, 0),     // 1x1 stride 2: three classes get no tap
+            new ConvGeometry(2, 70, 7, 9, 4, 5, 5, 2, 2),    // few out channels with stride 2 (weight gradient)
     };
 
-    private void convolutions(String route, ConvEngine engine) {
+    /**
+     * Each pass of each geometry on the backend (autotuned: whichever candidate won) or, with {@code own}, on
+     * every one of our kernels that applies ({@link OwnConv#candidates}).
+     */
+    private void convolutions(boolean own) {
         for (ConvGeometry g : CONVS) {
             double tol = 1e-4 * Math.sqrt((double) g.inChannels() * g.kernelHeight() * g.kernelWidth()) + 1e-4;
             Pair x = rand(g.inputSize()), w = rand(g.weightSize()), b = rand(g.outChannels());
-            Pair y = pair(randoms(g.outputSize(), 5, 6)); // garbage the forward must overwrite
-            Backend exec = engine == null ? cuda : null;
-            if (exec != null) cuda.conv2d(g, x.c, w.c, b.c, y.c);
-            else ownConvForward(g, x, w, b, y);
-            ref.conv2d(g, x.r, w.r, b.r, y.r);
-            check(route + " conv2d " + g, y, tol, 1e-4);
-            Pair y2 = zeros(g.outputSize());
-            if (exec != null) cuda.conv2d(g, x.c, w.c, null, y2.c);
-            else ((OwnConv) engine).forward(g, (DeviceStorage) x.c, (DeviceStorage) w.c, null, (DeviceStorage) y2.c);
-            ref.conv2d(g, x.r, w.r, null, y2.r);
-            check(route + " conv2d without bias " + g, y2, tol, 1e-4);
-
-            Pair gy = rand(g.outputSize()), gx = rand(g.inputSize()), gw = rand(g.weightSize());
+            Pair yWant = zeros(g.outputSize()), y2Want = zeros(g.outputSize());
+            ref.conv2d(g, x.r, w.r, b.r, yWant.r);
+            ref.conv2d(g, x.r, w.r, null, y2Want.r);
+            Pair gy = rand(g.outputSize()), gx0 = rand(g.inputSize()), gw0 = rand(g.weightSize());
             double tolData = 1e-4 * Math.sqrt((double) g.outChannels() * g.kernelHeight() * g.kernelWidth()) + 1e-4;
             double tolWeight = 1e-4 * Math.sqrt((double) g.n() * g.outHeight() * g.outWidth()) + 1e-4;
-            if (exec != null) {
-                cuda.conv2dBackwardData(g, w.c, gy.c, gx.c);
-                cuda.conv2dBackwardWeight(g, x.c, gy.c, gw.c);
-            } else {
-                engine.backwardData(g, (DeviceStorage) w.c, (DeviceStorage) gy.c, (DeviceStorage) gx.c);
-                engine.backwardWeight(g, (DeviceStorage) x.c, (DeviceStorage) gy.c, (DeviceStorage) gw.c);
-            }
-            ref.conv2dBackwardData(g, w.r, gy.r, gx.r);
-            ref.conv2dBackwardWeight(g, x.r, gy.r, gw.r);
-            check(route + " conv2d backward data (accumulating) " + g, gx, tolData, 1e-4);
-            check(route + " conv2d backward weight (accumulating) " + g, gw, tolWeight, 1e-4);
-        }
-    }
+            Storage gxWant = ref.upload(ref.download(gx0.r)), gwWant = ref.upload(ref.download(gw0.r));
+            ref.conv2dBackwardData(g, w.r, gy.r, gxWant);
+            ref.conv2dBackwardWeight(g, x.r, gy.r, gwWant);
+            double[] yRef = ref.downloadDoubles(yWant.r), y2Ref = ref.downloadDoubles(y2Want.r);
+            double[] gxRef = ref.downloadDoubles(gxWant), gwRef = ref.downloadDoubles(gwWant);
 
-    private void ownConvForward(ConvGeometry g, Pair x, Pair w, Pair b, Pair y) {
-        ownConv.forward(g, (DeviceStorage) x.c, (DeviceStorage) w.c, (DeviceStorage) b.c, (DeviceStorage) y.c);
+            for (OwnConv.Algo algo : own ? ownConv.candidates(ConvEngine.Pass.FORWARD, g)
+                    : java.util.Collections.<OwnConv.Algo>singletonList(null)) {
+                String route = own ? "own " + algo : "backend";
+                Storage y = cuda.upload(randoms(g.outputSize(), 5, 6)); // garbage the forward must overwrite
+                Storage y2 = cuda.upload(randoms(g.outputSize(), 5, 6));
+                if (own) {
+                    ownConv.forward(algo, g, d(x), d(w), d(b), (DeviceStorage) y);
+                    ownConv.forward(algo, g, d(x), d(w), null, (DeviceStorage) y2);
+                } else {
+                    cuda.conv2d(g, x.c, w.c, b.c, y);
+                    cuda.conv2d(g, x.c, w.c, null, y2);
+                }
+                check(route + " conv2d " + g, cuda.download(y), yRef, tol, 1e-4);
+                check(route + " conv2d without bias " + g, cuda.download(y2), y2Ref, tol, 1e-4);
+                y.close();
+                y2.close();
+            }
+            for (OwnConv.Algo algo : own ? ownConv.candidates(ConvEngine.Pass.BACKWARD_DATA, g)
+                    : java.util.Collections.<OwnConv.Algo>singletonList(null)) {
+                String route = own ? "own " + algo : "backend";
+                Storage gx = cuda.upload(cuda.download(gx0.c));
+                if (own) ownConv.backwardData(algo, g, d(w), d(gy), (DeviceStorage) gx);
+                else cuda.conv2dBackwardData(g, w.c, gy.c, gx);
+                check(route + " conv2d backward data (accumulating) " + g, cuda.download(gx), gxRef, tolData, 1e-4);
+                gx.close();
+            }
+            for (OwnConv.Algo algo : own ? ownConv.candidates(ConvEngine.Pass.BACKWARD_WEIGHT, g)
+                    : java.util.Collections.<OwnConv.Algo>singletonList(null)) {
+                String route = own ? "own " + algo : "backend";
+                Storage gw = cuda.upload(cuda.download(gw0.c));
+                if (own) ownConv.backwardWeight(algo, g, d(x), d(gy), (DeviceStorage) gw);
+                else cuda.conv2dBackwardWeight(g, x.c, gy.c, gw);
+                check(route + " conv2d backward weight (accumulating) " + g, cuda.download(gw), gwRef, tolWeight,
+                        1e-4);
+                gw.close();
+            }
+            for (Pair p : List.of(x, w, b, yWant, y2Want, gy, gx0, gw0)) p.c.close();
+        }
     }
 
     @Test
     void convolutionThroughBackend() {
-        convolutions("backend", null);
+        convolutions(false);
+        System.out.println("autotune choices: " + String.join("\n  ", cuda.autotuneReport()));
     }
 
     @Test
     void convolutionOwnKernels() {
-        convolutions("own", ownConv);
+        convolutions(true);
     }
 
     // ---- GEMM ----

@@ -124,6 +124,14 @@ class KernelLaunchArgumentsTest {
                 new ConvGeometry(16, 64, 96, 96, 64, 3, 3, 1, 1),
                 new ConvGeometry(2, 64, 6, 6, 512, 3, 3, 1, 1),
                 new ConvGeometry(16, 3, 96, 96, 64, 9, 9, 1, 4),
+                new ConvGeometry(16, 3, 24, 24, 64, 9, 9, 1, 4),   // SRResNet's head
+                new ConvGeometry(16, 64, 96, 96, 3, 9, 9, 1, 4),   // its tail
+                new ConvGeometry(16, 64, 96, 96, 64, 3, 3, 2, 1),  // the discriminator's strided convs
+                new ConvGeometry(16, 256, 24, 24, 256, 3, 3, 2, 1),
+                new ConvGeometry(2, 5, 11, 10, 7, 3, 3, 3, 1),
+                new ConvGeometry(1, 4, 9, 9, 6, 1, 1, 2, 0),
+                new ConvGeometry(2, 70, 7, 9, 4, 5, 5, 2, 2),
+                new ConvGeometry(1, 300, 5, 6, 1, 1, 1, 1, 0),
         };
         for (ConvGeometry g : geometries) {
             DeviceStorage x = fake(g.inputSize()), w = fake(g.weightSize()), y = fake(g.outputSize());
@@ -131,8 +139,29 @@ class KernelLaunchArgumentsTest {
             conv.forward(g, x, w, null, y);
             conv.backwardData(g, w, y, x);
             conv.backwardWeight(g, x, y, w);
+            for (OwnConv.Algo a : conv.candidates(ConvEngine.Pass.FORWARD, g)) conv.forward(a, g, x, w, null, y);
+            for (OwnConv.Algo a : conv.candidates(ConvEngine.Pass.BACKWARD_DATA, g)) conv.backwardData(a, g, w, y, x);
+            for (OwnConv.Algo a : conv.candidates(ConvEngine.Pass.BACKWARD_WEIGHT, g)) {
+                conv.backwardWeight(a, g, x, y, w);
+            }
         }
         assertTrue(r.launched.contains("conv_bwd_weight_split_reduce"), "the weight gradient splits K");
+        for (String k : List.of("conv_few_out_3", "conv_few_out_reduce", "conv_wgrad_few_out_3",
+                "conv_wgrad_few_out_reduce", "conv_bwd_data_parity_64", "conv_bwd_data_parity_128_r128",
+                "conv_fwd_128_r128")) {
+            assertTrue(r.launched.contains(k), k + " is launched");
+        }
+        // The specialised kernels are offered first where they apply; the implicit GEMM always is.
+        assertEquals(OwnConv.Algo.FEW_OUT, conv.candidates(ConvEngine.Pass.FORWARD, geometries[5]).get(0));
+        assertEquals(OwnConv.Algo.FEW_OUT, conv.candidates(ConvEngine.Pass.BACKWARD_DATA, geometries[4]).get(0));
+        assertEquals(OwnConv.Algo.FEW_OUT, conv.candidates(ConvEngine.Pass.BACKWARD_WEIGHT, geometries[5]).get(0));
+        assertEquals(OwnConv.Algo.PARITY, conv.candidates(ConvEngine.Pass.BACKWARD_DATA, geometries[6]).get(0));
+        assertEquals(OwnConv.Algo.GEMM, conv.candidates(ConvEngine.Pass.FORWARD, geometries[1]).get(0));
+        for (ConvGeometry g : geometries) {
+            for (ConvEngine.Pass pass : ConvEngine.Pass.values()) {
+                assertTrue(conv.candidates(pass, g).contains(OwnConv.Algo.GEMM), "GEMM serves " + pass + " " + g);
+            }
+        }
         OwnGemm gemm = new OwnGemm(r);
         for (int t = 0; t < 4; t++) {
             gemm.gemm((t & 1) != 0, (t & 2) != 0, 16, 1024, 18432, 1, fake(1 << 25), fake(1 << 25), 0, fake(1 << 14));
@@ -153,7 +182,7 @@ class KernelLaunchArgumentsTest {
         // Kernels nobody launches are dead code or a forgotten wrapper; list them if any appear.
         List<String> unused = new ArrayList<>();
         String wrappers = String.join("\n", sourcesOfWrappers());
-        for (String module : List.of("elementwise", "reduce", "batchnorm", "gemm")) {
+        for (String module : List.of("elementwise", "reduce", "batchnorm", "gemm", "conv", "profile")) {
             for (String kernel : PtxSignatures.parse(CudaContext.readPtx(module)).kernels()) {
                 String stem = kernel.replaceAll("_(64|128)$", "");
                 boolean named = wrappers.contains("\"" + kernel + "\"") || wrappers.contains("\"" + stem + "\"")
@@ -166,7 +195,7 @@ class KernelLaunchArgumentsTest {
 
     private static List<String> sourcesOfWrappers() {
         List<String> out = new ArrayList<>();
-        for (String f : List.of("OwnKernels", "OwnConv", "OwnGemm", "OwnBatchNorm")) {
+        for (String f : List.of("OwnKernels", "OwnConv", "OwnGemm", "OwnBatchNorm", "StepProfiler")) {
             for (java.nio.file.Path base : List.of(java.nio.file.Path.of("src/main/java/srgan/cuda"),
                     java.nio.file.Path.of("kernels/src/main/java/srgan/cuda"))) {
                 java.nio.file.Path p = base.resolve(f + ".java");
@@ -179,7 +208,7 @@ class KernelLaunchArgumentsTest {
                 }
             }
         }
-        assertEquals(4, out.size(), "wrapper sources not found from " + java.nio.file.Path.of("").toAbsolutePath());
+        assertEquals(5, out.size(), "wrapper sources not found from " + java.nio.file.Path.of("").toAbsolutePath());
         return out;
     }
 }

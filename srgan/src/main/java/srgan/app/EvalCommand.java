@@ -1,5 +1,6 @@
 package srgan.app;
 
+import srgan.inference.Inference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

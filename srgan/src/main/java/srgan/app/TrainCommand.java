@@ -4,6 +4,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import srgan.engine.backend.Backend;
+import srgan.engine.backend.Backends;
 import srgan.engine.backend.cpu.CpuBackend;
 import srgan.engine.io.HostTensor;
 import srgan.engine.io.SafeTensors;
@@ -54,10 +55,10 @@ final class TrainCommand implements Callable<Integer> {
     private static final int PAPER_BLOCKS = 16;
     private static final double PAPER_LR = 1e-4;
     /** The built-in demo: small enough to finish in well under a minute on two CPU cores. */
-    static final long DEMO_STEPS = 300;
-    static final int DEMO_BATCH = 8;
+    static final long DEMO_STEPS = 250;
+    static final int DEMO_BATCH = 4;
     static final int DEMO_CROP = 48;
-    static final int DEMO_CHANNELS = 16;
+    static final int DEMO_CHANNELS = 8;
     static final int DEMO_BLOCKS = 2;
     static final double DEMO_LR = 1e-3;
     static final int DEMO_VAL_EVERY = 50;
@@ -167,18 +168,31 @@ final class TrainCommand implements Callable<Integer> {
             case "auto" -> Trainer.terminalAttached();
             case "bar" -> true;
             case "lines" -> false;
-            default -> throw new IllegalArgumentException("--progress must be auto, bar or lines, got '" + progress + "'");
+            default -> throw new IllegalArgumentException("--progress must be auto, bar or lines, got '"
+                    + progress + "'");
         };
         Checkpoint.Saved saved = resume == null ? null : Checkpoint.find(resume);
-        TrainConfig config = saved == null ? newConfig() : resumedConfig(saved.config());
+        TrainConfig config = (saved == null ? newConfig() : resumedConfig(saved.config())).validate();
         Path runDir = out != null ? out : saved != null ? Checkpoint.runDirOf(saved.dir())
                 : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         PrintStream stdout = System.out;
-        try (Backend backend = openBackend();
-             Trainer trainer = Trainer.prepare(config, saved, runDir, backend, stdout, System.err)) {
+        try (Backend backend = openBackend()) {
+            if (config.builtInData() && saved == null) {
+                stdout.printf("No --data given: a short demo on built-in generated images, with a small model and a "
+                        + "short schedule (%d channels, %d blocks, batch %d of %dx%d crops, %d steps, lr %s). With "
+                        + "--data DIR the defaults are the paper's.%n", config.channels(), config.blocks(),
+                        config.batch(), config.crop(), config.crop(), config.steps(), config.lr());
+            }
+            return train(config, saved, runDir, backend, bar, stdout);
+        }
+    }
+
+    private int train(TrainConfig config, Checkpoint.Saved saved, Path runDir, Backend backend, boolean bar,
+                      PrintStream stdout) {
+        try (Trainer trainer = Trainer.prepare(config, saved, runDir, backend, stdout, System.err)) {
             Trainer.Result result = trainer.run(bar);
             if (result.outcome() == Trainer.Outcome.COMPLETED && config.builtInData() && saved == null) {
-                printNextSteps(stdout, runDir, config);
+                printNextSteps(stdout, runDir, config, result);
             }
             return switch (result.outcome()) {
                 case COMPLETED -> 0;
@@ -190,20 +204,22 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** The --device backend, with --threads applied to the CPU backend; says what runs, as every command does. */
     private Backend openBackend() {
-        Backend backend = device.open();
-        if (threads == null) return backend;
-        if (threads < 1) {
-            backend.close();
+        if (threads != null && threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
-        if (!(backend instanceof CpuBackend cpu)) {
-            System.err.println("warning: --threads applies to the cpu backend only; ignored on " + backend.name());
-            return backend;
+        Backend backend = Backends.create(device.device);
+        if (threads != null) {
+            if (!(backend instanceof CpuBackend cpu)) {
+                System.err.println("warning: --threads applies to the cpu backend only; ignored on " + backend.name());
+            } else if (cpu.threads() != threads) {
+                backend.close();
+                backend = new CpuBackend(threads);
+            }
         }
-        if (cpu.threads() == threads) return backend;
-        backend.close();
-        return new CpuBackend(threads);
+        System.err.println("device: " + backend.describe());
+        return backend;
     }
 
     /** A new run: every option not given takes the paper's value, or the demo's without --data. */
@@ -279,17 +295,23 @@ final class TrainCommand implements Callable<Integer> {
         return new int[]{head.shape()[0], blocks};
     }
 
-    private static void printNextSteps(PrintStream out, Path runDir, TrainConfig c) {
+    private static void printNextSteps(PrintStream out, Path runDir, TrainConfig c, Trainer.Result result) {
         out.println();
         out.println("That was a demo: a small generator (" + c.channels() + " channels, " + c.blocks()
                 + " blocks; the paper's has 64 and 16) trained for " + c.steps() + " steps at lr " + c.lr()
                 + " on generated images.");
+        if (result.val() != null && result.val().psnr() < result.bicubic().psnr()) {
+            out.println("So brief a run does not beat bicubic interpolation yet; the paper trains SRResNet for "
+                    + "10^6 steps on 350k photos.");
+        }
         out.println("To train on your own images (PNG/JPEG, any folder layout), e.g. DIV2K's 800 HR training images:");
-        out.println("  java -jar srgan.jar train --data DIV2K_train_HR --val Set5          # SRResNet, the paper's settings");
+        out.println("  java -jar srgan.jar train --data DIV2K_train_HR --val Set5        # SRResNet, the paper's "
+                + "settings");
         out.println("  java -jar srgan.jar train --phase gan --init runs/RUN/generator.safetensors \\");
         out.println("       --vgg vgg19.safetensors --data DIV2K_train_HR --val Set5     # then SRGAN (VGG54 loss)");
         out.println("Upscale and score with what you trained:");
-        out.println("  java -jar srgan.jar upscale --model " + runDir.resolve("generator.safetensors") + " IN.png OUT.png");
+        out.println("  java -jar srgan.jar upscale --model " + runDir.resolve("generator.safetensors")
+                + " IN.png OUT.png");
         out.println("  java -jar srgan.jar eval --model " + runDir.resolve("generator.safetensors") + " --data Set5");
     }
 }

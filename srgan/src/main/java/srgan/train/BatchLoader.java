@@ -87,7 +87,9 @@ final class BatchLoader implements AutoCloseable {
      */
     Batch next() {
         Future<Batch> f = pending.poll();
-        if (f == null) throw new IllegalStateException("no batch left: the loader was set up to stop at step " + endStep);
+        if (f == null) {
+            throw new IllegalStateException("no batch left: the loader was set up to stop at step " + endStep);
+        }
         topUp();
         try {
             return f.get();

@@ -77,7 +77,10 @@ public final class Checkpoint {
         Map<String, HostTensor> optimizers = new LinkedHashMap<>();
         gOpt.stateDict().forEach((k, v) -> optimizers.put("generator." + k, v));
         if (dOpt != null) dOpt.stateDict().forEach((k, v) -> optimizers.put("discriminator." + k, v));
-        SafeTensors.write(dir.resolve(OPTIMIZER), optimizers, Map.of("format", FORMAT, "step", Long.toString(step)));
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("format", FORMAT);
+        metadata.put("step", Long.toString(step));
+        SafeTensors.write(dir.resolve(OPTIMIZER), optimizers, metadata);
 
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("format", FORMAT);
@@ -85,7 +88,7 @@ public final class Checkpoint {
         state.put("phase", config.phase().id());
         state.put("written", Instant.now().toString());
         Map<String, Object> rng = new LinkedHashMap<>();
-        rng.put("kind", "counter: each batch is drawn from Rng(seed, step) and each epoch's order from Rng(seed, epoch)");
+        rng.put("kind", "counter: each batch is drawn from Rng(seed, step), each epoch's order from Rng(seed, epoch)");
         rng.put("seed", config.seed());
         rng.put("next_step", step);
         state.put("data_rng", rng);
@@ -144,7 +147,8 @@ public final class Checkpoint {
      */
     public static Saved find(Path path) {
         if (!Files.isDirectory(path)) {
-            throw new IllegalArgumentException("--resume " + path + (Files.exists(path) ? " is not a folder" : " does not exist"));
+            throw new IllegalArgumentException("--resume " + path
+                    + (Files.exists(path) ? " is not a folder" : " does not exist"));
         }
         Path dir = path;
         if (!Files.isRegularFile(dir.resolve(STATE))) {

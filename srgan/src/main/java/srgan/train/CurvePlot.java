@@ -3,11 +3,13 @@ package srgan.train;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,17 +41,19 @@ final class CurvePlot {
         if (!log.valPsnr().steps().isEmpty()) {
             XYChart psnr = chart("Validation PSNR-Y", "dB");
             psnr.addSeries("SR", log.valPsnr().steps(), log.valPsnr().values());
-            psnr.addSeries("bicubic", log.bicubicPsnr().steps(), log.bicubicPsnr().values()).setMarker(SeriesMarkers.NONE);
+            psnr.addSeries("bicubic", log.bicubicPsnr().steps(), log.bicubicPsnr().values())
+                    .setMarker(SeriesMarkers.NONE);
             charts.add(psnr);
         }
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp.png");
         BitmapEncoder.saveBitmap(charts, 1, charts.size(), tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static XYChart chart(String title, String yTitle) {
-        XYChart c = new XYChartBuilder().width(560).height(380).title(title).xAxisTitle("step").yAxisTitle(yTitle).build();
-        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        XYChart c = new XYChartBuilder().width(560).height(380).title(title).xAxisTitle("step").yAxisTitle(yTitle)
+                .build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         c.getStyler().setMarkerSize(4);
         return c;
     }

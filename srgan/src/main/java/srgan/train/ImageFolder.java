@@ -153,7 +153,8 @@ final class ImageFolder implements ImageSource {
         for (Entry e : candidates) {
             Object r = results.get(e);
             if (r instanceof PackedImage p) {
-                kept.put(e, p);
+                // The decoded size is the one crops are drawn from, should a header have said otherwise.
+                kept.put(new Entry(e.file(), e.name(), p.width(), p.height()), p);
             } else {
                 warn.accept("skipping " + e.name() + ": cannot decode it (" + ((Exception) r).getMessage() + ")");
             }

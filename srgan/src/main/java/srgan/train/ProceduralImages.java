@@ -41,11 +41,6 @@ final class ProceduralImages implements ImageSource {
         return new ProceduralImages(out);
     }
 
-    /** The images as {@link RgbImage}s (for validation and samples). */
-    List<RgbImage> unpacked() {
-        return images.stream().map(PackedImage::unpack).toList();
-    }
-
     static RgbImage draw(Rng rng, int side) {
         BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();

@@ -39,7 +39,6 @@ final class Progress implements AutoCloseable {
                 .setInitialMax(total)
                 .startsFrom(first, Duration.ZERO)
                 .setStyle(ProgressBarStyle.UNICODE_BLOCK)
-                .setUnit(" steps", 1)
                 .showSpeed(new DecimalFormat("0.00"))
                 .setSpeedUnit(ChronoUnit.SECONDS)
                 .setUpdateIntervalMillis(250)
@@ -56,7 +55,7 @@ final class Progress implements AutoCloseable {
     void update(long step, String losses) {
         if (bar != null) {
             bar.stepTo(step);
-            bar.setExtraMessage(losses);
+            bar.setExtraMessage(" " + losses);
             return;
         }
         long now = System.nanoTime();

@@ -43,7 +43,7 @@ public record TrainConfig(Phase phase, ContentLoss content, Path data, Path val,
     /** The value of {@link #vgg} that asks for randomly initialised VGG weights (smoke tests only). */
     public static final String RANDOM_VGG = "random";
     /** The GAN phase divides the learning rate by this at {@link #lrDecayStep}: 1e-4 then 1e-5. */
-    public static final double LR_DECAY_FACTOR = 0.1;
+    public static final double LR_DECAY_DIVISOR = 10;
 
     public TrainConfig {
         Objects.requireNonNull(phase, "phase");
@@ -57,7 +57,7 @@ public record TrainConfig(Phase phase, ContentLoss content, Path data, Path val,
 
     /** The learning rate of update number {@code step} (0-based). */
     public double learningRate(long step) {
-        return lrDecayStep >= 0 && step >= lrDecayStep ? lr * LR_DECAY_FACTOR : lr;
+        return lrDecayStep >= 0 && step >= lrDecayStep ? lr / LR_DECAY_DIVISOR : lr;
     }
 
     /** Whether the GAN phase's generator loss runs a VGG network. */
@@ -76,9 +76,9 @@ public record TrainConfig(Phase phase, ContentLoss content, Path data, Path val,
         if (batch < 1) problems.add("--batch must be at least 1, got " + batch);
         int multiple = phase == Phase.GAN ? 16 : SCALE;
         if (crop < multiple || crop % multiple != 0) {
-            problems.add("--crop must be a positive multiple of " + multiple
-                    + (phase == Phase.GAN ? " in the GAN phase (the discriminator halves it four times)" : " (the scale)")
-                    + ", got " + crop);
+            String why = phase == Phase.GAN ? " in the GAN phase (the discriminator halves it four times)"
+                    : " (the scale)";
+            problems.add("--crop must be a positive multiple of " + multiple + why + ", got " + crop);
         }
         if (channels < 1) problems.add("--channels must be at least 1, got " + channels);
         if (blocks < 0) problems.add("--blocks must be at least 0, got " + blocks);

@@ -5,8 +5,6 @@ import srgan.engine.Scope;
 import srgan.engine.Tensor;
 import srgan.engine.backend.Backend;
 import srgan.engine.nn.Module;
-import srgan.engine.ops.Arithmetic;
-import srgan.engine.ops.Losses;
 import srgan.engine.optim.Adam;
 import srgan.image.RgbImage;
 import srgan.model.Discriminator;
@@ -42,10 +40,6 @@ import java.util.concurrent.TimeUnit;
  * update, writes a checkpoint and then lets the JVM exit.
  */
 public final class Trainer implements AutoCloseable {
-    /** The paper's weight of the adversarial term in the generator loss. */
-    static final double ADVERSARIAL_WEIGHT = 1e-3;
-    /** VGG features are divided by this before the content MSE, so the loss is divided by its square. */
-    static final double VGG_FEATURE_SCALE = 12.75;
     /** How long a shutdown hook waits for the update in progress and the checkpoint after it. */
     private static final long SHUTDOWN_WAIT_MINUTES = 10;
     private static final long VGG_SALT = 0x7697_1900L;
@@ -111,24 +105,25 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("the checkpoint is at step " + startStep + ", past --steps "
                     + config.steps() + ": pass a larger --steps to train on");
         }
-        prepareRunDir(resume);
-        long budget = Runtime.getRuntime().maxMemory() / 4;
-        if (config.builtInData()) {
-            data = ProceduralImages.generate(BUILT_IN_IMAGES, BUILT_IN_SIDE, config.seed());
-        } else {
-            data = ImageFolder.open("--data", config.data(), config.crop(), budget, this::warn);
-        }
-        validator = makeValidator(budget);
-
-        List<Module> built = new ArrayList<>();
+        boolean runDirExisted = Files.exists(runDir);
+        List<AutoCloseable> built = new ArrayList<>();
         try {
-            Rng rng = new Rng(config.seed());
-            generator = add(built, new SrResNet(backend, rng, config.channels(), config.blocks()));
-            generatorOptimizer = new Adam(generator, config.lr(), config.beta1(), config.beta2());
+            prepareRunDir(resume);
+            if (config.builtInData()) {
+                data = ProceduralImages.generate(BUILT_IN_IMAGES, BUILT_IN_SIDE, config.seed());
+            } else {
+                data = ImageFolder.open("--data", config.data(), config.crop(), Runtime.getRuntime().maxMemory() / 4,
+                        this::warn);
+            }
+            validator = makeValidator();
+
+            generator = add(built, new SrResNet(backend, new Rng(config.seed()), config.channels(), config.blocks()));
+            generatorOptimizer = add(built, new Adam(generator, config.lr(), config.beta1(), config.beta2()));
             if (config.phase() == Phase.GAN) {
                 discriminator = add(built, new Discriminator(backend, new Rng(config.seed() ^ DISCRIMINATOR_SALT),
                         config.crop()));
-                discriminatorOptimizer = new Adam(discriminator, config.lr(), config.beta1(), config.beta2());
+                discriminatorOptimizer = add(built,
+                        new Adam(discriminator, config.lr(), config.beta1(), config.beta2()));
             } else {
                 discriminator = null;
                 discriminatorOptimizer = null;
@@ -143,7 +138,21 @@ public final class Trainer implements AutoCloseable {
                 WeightFiles.load("--init", config.init(), generator, describeGenerator());
             }
         } catch (RuntimeException e) {
-            for (Module m : built) m.close();
+            for (AutoCloseable c : built) {
+                try {
+                    c.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            // Leave no empty run folder behind for a run that never started.
+            if (!runDirExisted) {
+                try {
+                    Files.deleteIfExists(runDir);
+                } catch (IOException notEmpty) {
+                    // Something was written there after all: keep it.
+                }
+            }
             throw e;
         }
     }
@@ -160,7 +169,7 @@ public final class Trainer implements AutoCloseable {
         return new Trainer(config, resume, runDir, backend, out, err);
     }
 
-    private static <M extends Module> M add(List<Module> built, M m) {
+    private static <T extends AutoCloseable> T add(List<AutoCloseable> built, T m) {
         built.add(m);
         return m;
     }
@@ -186,7 +195,8 @@ public final class Trainer implements AutoCloseable {
                 return;
             }
             throw new IllegalArgumentException("the output folder " + runDir + " already holds a run (checkpoint at "
-                    + "step " + existing.step() + "): continue it with --resume " + runDir + ", or choose another --out");
+                    + "step " + existing.step() + "): continue it with --resume " + runDir
+                    + ", or choose another --out");
         }
     }
 
@@ -198,22 +208,19 @@ public final class Trainer implements AutoCloseable {
         return e.toString();
     }
 
-    private Validator makeValidator(long budget) {
-        List<RgbImage> images;
-        List<RgbImage> samples;
+    private Validator makeValidator() {
+        List<PackedImage> images = new ArrayList<>();
         if (config.val() != null) {
             ImageFolder folder = ImageFolder.open("--val", config.val(), MIN_VAL_SIDE, Long.MAX_VALUE, this::warn);
-            images = new ArrayList<>();
-            for (int i = 0; i < folder.size(); i++) images.add(folder.image(i).unpack());
-            samples = images.subList(0, Math.min(SAMPLE_IMAGES, images.size()));
+            for (int i = 0; i < folder.size(); i++) images.add(folder.image(i));
         } else if (config.builtInData()) {
-            images = ProceduralImages.generate(BUILT_IN_VAL_IMAGES, BUILT_IN_VAL_SIDE, config.seed() ^ VALIDATION_SALT)
-                    .unpacked();
-            samples = images.subList(0, Math.min(SAMPLE_IMAGES, images.size()));
-        } else {
-            images = List.of();
-            samples = new ArrayList<>();
-            for (int i = 0; i < Math.min(SAMPLE_IMAGES, data.size()); i++) samples.add(data.image(i).unpack());
+            ProceduralImages val = ProceduralImages.generate(BUILT_IN_VAL_IMAGES, BUILT_IN_VAL_SIDE,
+                    config.seed() ^ VALIDATION_SALT);
+            for (int i = 0; i < val.size(); i++) images.add(val.image(i));
+        }
+        List<PackedImage> samples = new ArrayList<>(images.subList(0, Math.min(SAMPLE_IMAGES, images.size())));
+        if (samples.isEmpty()) {
+            for (int i = 0; i < Math.min(SAMPLE_IMAGES, data.size()); i++) samples.add(data.image(i));
         }
         return new Validator(images, samples, TrainConfig.SCALE);
     }
@@ -294,19 +301,24 @@ public final class Trainer implements AutoCloseable {
         long step = startStep;
         long intervalStart = System.nanoTime();
         long intervalFirst = step;
+        Outcome outcome = Outcome.COMPLETED;
+        String divergence = null;
+        double seconds;
+        // The bar is closed before the closing report is printed, so that it does not redraw over it.
         try (Progress progress = new Progress(err, startStep, config.steps(), progressBar)) {
             while (step < config.steps()) {
                 if (stopRequested) {
-                    progress.println("");
-                    return stop(Outcome.INTERRUPTED, step, null);
+                    outcome = Outcome.INTERRUPTED;
+                    break;
                 }
                 Batch batch = loader.next();
                 Map<String, Double> losses;
                 try {
                     losses = config.phase() == Phase.MSE ? mseStep(batch, step) : ganStep(batch, step);
                 } catch (Diverged d) {
-                    progress.println("");
-                    return stop(Outcome.DIVERGED, step, d.getMessage());
+                    outcome = Outcome.DIVERGED;
+                    divergence = d.getMessage();
+                    break;
                 }
                 step++;
                 means.add(losses);
@@ -324,77 +336,43 @@ public final class Trainer implements AutoCloseable {
                 if (step % config.valEvery() == 0 || last) validate(log, step, progress);
                 if (step % config.checkpointEvery() == 0 || last) checkpoint(step);
             }
-            return finish(step, progress.elapsedSeconds());
+            seconds = progress.elapsedSeconds();
         }
+        plot(log);
+        return switch (outcome) {
+            case COMPLETED -> finish(step, seconds);
+            case INTERRUPTED -> interrupted(step);
+            case DIVERGED -> diverged(step, divergence);
+        };
     }
 
     /** One MSE-phase update; returns its losses. */
     private Map<String, Double> mseStep(Batch b, long step) throws Diverged {
         generatorOptimizer.setLearningRate(config.learningRate(step));
         try (Scope s = Scope.open()) {
-            Tensor lr = Tensor.of(backend, b.lr(), b.size(), 3, b.lrSide(), b.lrSide());
-            Tensor hr = Tensor.of(backend, b.hr(), b.size(), 3, b.hrSide(), b.hrSide());
-            Tensor loss = Losses.mse(generator.forward(lr), hr);
-            double value = finite(step, "generator loss (pixel MSE)", loss.item());
-            generatorOptimizer.zeroGrad();
-            loss.backward();
-            generatorOptimizer.step();
-            return Map.of("loss_g", value);
+            return TrainingSteps.mse(generator, generatorOptimizer, lrTensor(b), hrTensor(b),
+                    (what, loss) -> finite(step, what, loss.item()));
         }
     }
 
-    /**
-     * One GAN-phase update: the discriminator first, with BCE on real (label 1) and generated (label 0) crops,
-     * then the generator, with content + 1e-3 * BCE(D(G(x)), 1) = content - 1e-3 * log D(G(x)) against the
-     * discriminator just updated. The discriminator's parameters stop requiring gradients for the generator's
-     * backward pass, so it costs no discriminator weight gradients.
-     */
+    /** One GAN-phase update ({@link TrainingSteps#gan}); returns its losses. */
     private Map<String, Double> ganStep(Batch b, long step) throws Diverged {
         double rate = config.learningRate(step);
         generatorOptimizer.setLearningRate(rate);
         discriminatorOptimizer.setLearningRate(rate);
         try (Scope s = Scope.open()) {
-            int n = b.size();
-            Tensor lr = Tensor.of(backend, b.lr(), n, 3, b.lrSide(), b.lrSide());
-            Tensor hr = Tensor.of(backend, b.hr(), n, 3, b.hrSide(), b.hrSide());
-            Tensor real = Tensor.full(backend, 1, n, 1);
-            Tensor fake = Tensor.zeros(backend, n, 1);
-            Tensor sr = generator.forward(lr);
-
-            Tensor dLoss = Arithmetic.add(Losses.bceWithLogits(discriminator.forward(hr), real),
-                    Losses.bceWithLogits(discriminator.forward(sr.detach()), fake));
-            double dValue = finite(step, "discriminator loss", dLoss.item());
-            discriminatorOptimizer.zeroGrad();
-            dLoss.backward();
-            discriminatorOptimizer.step();
-
-            setRequiresGrad(discriminator, false);
-            try {
-                Tensor content = switch (config.content()) {
-                    case MSE -> Losses.mse(sr, hr);
-                    case VGG54, VGG22 -> Arithmetic.scale(Losses.mse(vgg.forward(sr), vgg.forward(hr)),
-                            1 / (VGG_FEATURE_SCALE * VGG_FEATURE_SCALE));
-                };
-                Tensor adversarial = Losses.bceWithLogits(discriminator.forward(sr), real);
-                Tensor gLoss = Arithmetic.add(content, Arithmetic.scale(adversarial, ADVERSARIAL_WEIGHT));
-                double gValue = finite(step, "generator loss", gLoss.item());
-                generatorOptimizer.zeroGrad();
-                gLoss.backward();
-                generatorOptimizer.step();
-                Map<String, Double> losses = new LinkedHashMap<>();
-                losses.put("loss_g", gValue);
-                losses.put("loss_content", content.item());
-                losses.put("loss_adv", adversarial.item());
-                losses.put("loss_d", dValue);
-                return losses;
-            } finally {
-                setRequiresGrad(discriminator, true);
-            }
+            return TrainingSteps.gan(generator, discriminator, config.content().needsVgg() ? vgg : null,
+                    generatorOptimizer, discriminatorOptimizer, lrTensor(b), hrTensor(b),
+                    (what, loss) -> finite(step, what, loss.item()));
         }
     }
 
-    private static void setRequiresGrad(Module m, boolean value) {
-        for (Tensor p : m.parameters()) p.requiresGrad(value);
+    private Tensor lrTensor(Batch b) {
+        return Tensor.of(backend, b.lr(), b.size(), 3, b.lrSide(), b.lrSide());
+    }
+
+    private Tensor hrTensor(Batch b) {
+        return Tensor.of(backend, b.hr(), b.size(), 3, b.hrSide(), b.hrSide());
     }
 
     /** Thrown when a loss is not finite; the message says which, at which step. */
@@ -408,8 +386,7 @@ public final class Trainer implements AutoCloseable {
 
     private static double finite(long step, String what, double value) throws Diverged {
         if (!Double.isFinite(value)) {
-            throw new Diverged("the " + what + " is " + value + " at step " + (step + 1) + "; training stopped "
-                    + "before applying it");
+            throw new Diverged("the " + what + " became " + value + " at step " + (step + 1));
         }
         return value;
     }
@@ -470,25 +447,26 @@ public final class Trainer implements AutoCloseable {
         lastCheckpointStep = step;
     }
 
-    private Result stop(Outcome outcome, long step, String reason) throws IOException {
-        if (outcome == Outcome.INTERRUPTED) {
-            checkpoint(step);
-            out.println("Interrupted at step " + step + " of " + config.steps() + "; checkpoint written to "
-                    + lastCheckpoint + ".");
-            out.println("Continue with: java -jar srgan.jar train --resume " + runDir);
+    private Result interrupted(long step) throws IOException {
+        checkpoint(step);
+        out.println("Interrupted at step " + step + " of " + config.steps() + "; checkpoint written to "
+                + lastCheckpoint + ".");
+        out.println("Continue with: java -jar srgan.jar train --resume " + runDir);
+        return new Result(Outcome.INTERRUPTED, step, runDir, lastCheckpoint, lastVal, validator.bicubic());
+    }
+
+    private Result diverged(long step, String reason) {
+        out.println("Training stopped: " + reason + "; that update was not applied.");
+        if (lastCheckpoint != null) {
+            out.println("The last good checkpoint is " + lastCheckpoint + " (step " + lastCheckpointStep
+                    + "); nothing after it was saved. A lower --lr (now " + config.lr() + ") may help: start a "
+                    + "new run with --init " + lastCheckpoint.resolve(Checkpoint.GENERATOR) + " --lr ...");
         } else {
-            out.println("Training stopped: " + reason + ".");
-            if (lastCheckpoint != null) {
-                out.println("The last good checkpoint is " + lastCheckpoint + " (step " + lastCheckpointStep
-                        + "); nothing after it was saved. A lower --lr (now " + config.lr() + ") may help; resume "
-                        + "with --resume " + runDir + ".");
-            } else {
-                out.println("No checkpoint was written before it (the first was due at step "
-                        + Math.min(config.checkpointEvery(), config.steps()) + "). A lower --lr (now " + config.lr()
-                        + ") may help.");
-            }
+            out.println("No checkpoint was written before it (the first was due at step "
+                    + Math.min(config.checkpointEvery(), config.steps()) + "). A lower --lr (now " + config.lr()
+                    + ") may help.");
         }
-        return new Result(outcome, step, runDir, lastCheckpoint, lastVal, validator.bicubic());
+        return new Result(Outcome.DIVERGED, step, runDir, lastCheckpoint, lastVal, validator.bicubic());
     }
 
     private Result finish(long step, double seconds) {
@@ -509,12 +487,11 @@ public final class Trainer implements AutoCloseable {
     private void printBanner() {
         out.println("srgan train: " + (config.phase() == Phase.MSE
                 ? "phase mse (SRResNet pre-training: pixel MSE on [-1, 1])"
-                : "phase gan (SRGAN: " + config.content().id() + " content loss + " + ADVERSARIAL_WEIGHT
+                : "phase gan (SRGAN: " + config.content().id() + " content loss + " + TrainingSteps.ADVERSARIAL_WEIGHT
                 + " x adversarial; one D update per G update)"));
-        out.println("  device:      " + backend.describe());
         out.println("  data:        " + data.describe() + (config.builtInData() ? ", since no --data was given" : ""));
-        out.printf(Locale.ROOT, "  generator:   SRResNet, %d channels, %d residual blocks, %,d parameters%s%n",
-                config.channels(), config.blocks(), generator.parameterCount(),
+        out.printf(Locale.ROOT, "  generator:   SRResNet, %d channels, %d residual block%s, %,d parameters%s%n",
+                config.channels(), config.blocks(), config.blocks() == 1 ? "" : "s", generator.parameterCount(),
                 config.channels() == 64 && config.blocks() == 16 ? " (the paper's)" : "");
         if (discriminator != null) {
             out.printf(Locale.ROOT, "  discriminator: the paper's, %,d parameters%n", discriminator.parameterCount());
@@ -523,11 +500,12 @@ public final class Trainer implements AutoCloseable {
                 config.batch(), config.crop(), config.crop(), config.crop() / TrainConfig.SCALE,
                 config.crop() / TrainConfig.SCALE);
         out.printf(Locale.ROOT, "  optimiser:   Adam, lr %s%s, betas (%s, %s); steps %d to %d; seed %d%n",
-                config.lr(), config.lrDecayStep() >= 0 ? " then " + config.lr() * TrainConfig.LR_DECAY_FACTOR
+                config.lr(), config.lrDecayStep() >= 0 ? " then " + config.lr() / TrainConfig.LR_DECAY_DIVISOR
                         + " from step " + config.lrDecayStep() : "", config.beta1(), config.beta2(),
                 startStep, config.steps(), config.seed());
         if (validator.hasImages()) {
-            out.printf(Locale.ROOT, "  validation:  %d image%s every %d steps; bicubic baseline PSNR-Y %.2f dB, SSIM-Y %.4f%n",
+            out.printf(Locale.ROOT,
+                    "  validation:  %d image%s every %d steps; bicubic baseline PSNR-Y %.2f dB, SSIM-Y %.4f%n",
                     validator.imageCount(), validator.imageCount() == 1 ? "" : "s", config.valEvery(),
                     validator.bicubic().psnr(), validator.bicubic().ssim());
         } else {

@@ -1,19 +1,21 @@
 package srgan.train;
 
-import srgan.app.Inference;
+import srgan.inference.Inference;
 import srgan.engine.nn.Module;
 import srgan.image.Bicubic;
 import srgan.image.Metrics;
 import srgan.image.RgbImage;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Scores the generator on held-out images as {@code eval} does: each HR image mod-cropped to a multiple of the
  * scale, LR made from it by MATLAB's bicubic (8-bit), SR quantised to 8 bits, then PSNR-Y and SSIM-Y with
  * {@code scale} pixels cut from every border ({@link Metrics}); the bicubic upscaling of the same LR is the
- * baseline. Also draws the sample grids: rows of (LR upscaled by bicubic | SR | HR).
+ * baseline, scored once. Also draws the sample grids: one row per sample image, (LR upscaled by bicubic | SR |
+ * HR). HR images are kept as 8-bit planes, so a large validation folder costs 3 bytes a pixel.
  */
 final class Validator {
     /** Tile side (LR pixels) for validation inference: bounds memory on large validation images. */
@@ -22,33 +24,39 @@ final class Validator {
     private static final int PANEL = 192;
     private static final int GAP = 4;
 
-    private record Item(RgbImage hr, RgbImage lr, RgbImage bicubic) {
+    /** An HR image and the LR input made from it. */
+    private record Item(PackedImage hr, RgbImage lr) {
+    }
+
+    private record Panel(RgbImage hr, RgbImage lr, RgbImage bicubic) {
     }
 
     private final int scale;
     private final List<Item> items = new ArrayList<>();
-    private final List<Item> panels = new ArrayList<>();
+    private final List<Panel> panels = new ArrayList<>();
     private final Scores bicubic;
 
     /**
-     * @param images   HR images for scoring; may be empty when there is nothing to validate on
-     * @param samples  HR images for the sample grid (the first few validation images, or training images)
+     * @param images  HR images to score on; may be empty when there is nothing to validate on
+     * @param samples HR images for the sample grid (the first few validation images, or training images)
      */
-    Validator(List<RgbImage> images, List<RgbImage> samples, int scale) {
+    Validator(List<PackedImage> images, List<PackedImage> samples, int scale) {
         this.scale = scale;
-        for (RgbImage hr : images) items.add(item(hr.modCrop(scale)));
-        for (RgbImage hr : samples) panels.add(item(centre(hr, PANEL)));
         double psnr = 0, ssim = 0;
-        for (Item it : items) {
-            psnr += Metrics.psnrY(it.bicubic(), it.hr(), scale);
-            ssim += Metrics.ssimY(it.bicubic(), it.hr(), scale);
+        for (PackedImage packed : images) {
+            RgbImage hr = packed.unpack().modCrop(scale);
+            RgbImage lr = Bicubic.resizeToUint8(hr, 1.0 / scale);
+            RgbImage up = Bicubic.resizeToUint8(lr, scale);
+            psnr += Metrics.psnrY(up, hr, scale);
+            ssim += Metrics.ssimY(up, hr, scale);
+            items.add(new Item(PackedImage.of(packed.name(), hr), lr));
         }
         bicubic = items.isEmpty() ? null : new Scores(psnr / items.size(), ssim / items.size());
-    }
-
-    private Item item(RgbImage hr) {
-        RgbImage lr = Bicubic.resizeToUint8(hr, 1.0 / scale);
-        return new Item(hr, lr, Bicubic.resizeToUint8(lr, scale));
+        for (PackedImage packed : samples) {
+            RgbImage hr = centre(packed.unpack(), PANEL);
+            RgbImage lr = Bicubic.resizeToUint8(hr, 1.0 / scale);
+            panels.add(new Panel(hr, lr, Bicubic.resizeToUint8(lr, scale)));
+        }
     }
 
     /** The centre {@code side} x {@code side} window (or less, when the image is smaller), mod-cropped. */
@@ -77,8 +85,9 @@ final class Validator {
         double psnr = 0, ssim = 0;
         for (Item it : items) {
             RgbImage sr = superResolve(generator, it.lr());
-            psnr += Metrics.psnrY(sr, it.hr(), scale);
-            ssim += Metrics.ssimY(sr, it.hr(), scale);
+            RgbImage hr = it.hr().unpack();
+            psnr += Metrics.psnrY(sr, hr, scale);
+            ssim += Metrics.ssimY(sr, hr, scale);
         }
         return new Scores(psnr / items.size(), ssim / items.size());
     }
@@ -87,28 +96,26 @@ final class Validator {
         return Inference.upscale(generator, lr, TILE, Inference.receptiveFieldRadius(generator)).quantized();
     }
 
-    /** The sample grid: one row per sample image, each (bicubic | SR | HR), on a white background. */
+    /** The sample grid on a white background. */
     RgbImage grid(Module generator) {
-        int rowWidth = 0, height = 0;
-        for (Item p : panels) {
-            rowWidth = Math.max(rowWidth, 3 * p.hr().width() + 2 * GAP);
+        int width = 0, height = 0;
+        for (Panel p : panels) {
+            width = Math.max(width, 3 * p.hr().width() + 2 * GAP);
             height += p.hr().height() + GAP;
         }
         height -= GAP;
-        int w = rowWidth;
-        float[] px = new float[3 * w * height];
-        java.util.Arrays.fill(px, 255f);
+        float[] px = new float[3 * width * height];
+        Arrays.fill(px, 255f);
         int y = 0;
-        for (Item p : panels) {
-            RgbImage[] row = {p.bicubic(), superResolve(generator, p.lr()), p.hr()};
+        for (Panel p : panels) {
             int x = 0;
-            for (RgbImage img : row) {
-                paste(px, w, height, img, x, y);
+            for (RgbImage img : new RgbImage[]{p.bicubic(), superResolve(generator, p.lr()), p.hr()}) {
+                paste(px, width, height, img, x, y);
                 x += img.width() + GAP;
             }
             y += p.hr().height() + GAP;
         }
-        return new RgbImage(w, height, px);
+        return new RgbImage(width, height, px);
     }
 
     private static void paste(float[] px, int w, int h, RgbImage img, int x0, int y0) {

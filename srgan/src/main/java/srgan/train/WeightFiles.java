@@ -26,7 +26,8 @@ final class WeightFiles {
      */
     static Map<String, HostTensor> read(String what, Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(what + " " + file + (Files.exists(file) ? " is not a file" : " does not exist"));
+            throw new IllegalArgumentException(what + " " + file
+                    + (Files.exists(file) ? " is not a file" : " does not exist"));
         }
         try {
             return SafeTensors.read(file);
@@ -48,7 +49,8 @@ final class WeightFiles {
         try {
             module.loadStateDict(state);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(what + " " + file + " does not fit " + describe + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(what + " " + file + " does not fit " + describe + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -68,7 +70,8 @@ final class WeightFiles {
         try {
             module.loadStateDict(wanted);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(what + " " + file + " does not fit " + describe + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(what + " " + file + " does not fit " + describe + ": "
+                    + e.getMessage(), e);
         }
     }
 }

@@ -17,7 +17,7 @@ class MainTest {
     }
 
     @Test
-    void trainSaysItIsNotBuiltYet() {
-        assertEquals(NotBuiltYet.EXIT_CODE, Main.run("train"));
+    void trainWithAMissingDataFolderFailsBeforeAnyWork() {
+        assertEquals(1, Main.run("train", "--device", "cpu", "--data", "/no/such/dir"));
     }
 }

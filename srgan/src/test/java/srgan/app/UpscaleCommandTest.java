@@ -1,5 +1,6 @@
 package srgan.app;
 
+import srgan.inference.Inference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * by a script that builds the same synthetic image ({@link #synth}) and calls the harness's {@code imresize}
  * and {@code contributions}; run from ../shared/bench with Debian's python3 (numpy 1.24):
  * <pre>
- * env PATH=$(getconf PATH) python3 bicubic_pins.py
+ * env PATH=$(getconf PATH) python3 <repo>/tools/reference-values/bicubic_pins.py
  *
  * import sys, numpy as np; sys.path.insert(0, '.'); from sr_metrics import *
  * def synth(w, h):
@@ -188,10 +188,10 @@ class BicubicTest {
             -0.010986328125 -0.001708984375 -0.001708984375 -0.010986328125 -0.018310546875 -0.011962890625
             0.022705078125 0.097412109375 0.181884765625 0.240966796875 0.240966796875 0.181884765625 0.097412109375
             0.022705078125 -0.011962890625 -0.018310546875 -0.010986328125 -0.001708984375
-                """), down.weight(), 1e-12);
+            """), down.weight(), 1e-12);
         assertArrayEquals(Arrays.stream(parse("""
             5 4 3 2 1 0 0 1 2 3 4 5 6 7 8 9 1 0 0 1 2 3 4 5 6 7 8 9 9 8 7 6 2 3 4 5 6 7 8 9 9 8 7 6 5 4 3 2
-                """)).mapToInt(v -> (int) v).toArray(), down.index());
+            """)).mapToInt(v -> (int) v).toArray(), down.index());
         // harness: contributions(13, 52, 4): 6 taps of which 4 are kept
         Bicubic.Contributions up = Bicubic.table(13, 52, 4);
         assertEquals(4, up.taps());
@@ -231,14 +231,14 @@ class BicubicTest {
             -0.043945312500 0.389648437500 0.727539062500 -0.073242187500 -0.006835937500 0.090820312500
             0.963867187500 -0.047851562500 -0.047851562500 0.963867187500 0.090820312500 -0.006835937500
             -0.073242187500 0.727539062500 0.389648437500 -0.043945312500
-                """), up.weight(), 1e-12);
+            """), up.weight(), 1e-12);
         assertArrayEquals(Arrays.stream(parse("""
             1 0 0 1 1 0 0 1 0 0 1 2 0 0 1 2 0 0 1 2 0 0 1 2 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 1 2 3 4 1 2 3 4 1 2 3 4
             1 2 3 4 2 3 4 5 2 3 4 5 2 3 4 5 2 3 4 5 3 4 5 6 3 4 5 6 3 4 5 6 3 4 5 6 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7
             5 6 7 8 5 6 7 8 5 6 7 8 5 6 7 8 6 7 8 9 6 7 8 9 6 7 8 9 6 7 8 9 7 8 9 10 7 8 9 10 7 8 9 10 7 8 9 10 8 9
             10 11 8 9 10 11 8 9 10 11 8 9 10 11 9 10 11 12 9 10 11 12 9 10 11 12 9 10 11 12 10 11 12 12 10 11 12 12
             10 11 12 12 10 11 12 12 11 12 12 11 11 12 12 11
-                """)).mapToInt(v -> (int) v).toArray(), up.index());
+            """)).mapToInt(v -> (int) v).toArray(), up.index());
     }
 
     @Test

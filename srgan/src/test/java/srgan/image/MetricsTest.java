@@ -112,7 +112,7 @@ class MetricsTest {
 
     /**
      * The whole bicubic x4 protocol on Set5, image by image. Expected values from the harness, run in
-     * ../shared/bench: {@code env PATH=$(getconf PATH) python3 set5_pins.py ../data/Set5}, a copy of
+     * ../shared/bench: {@code env PATH=$(getconf PATH) python3 <repo>/tools/reference-values/set5_pins.py ../data/Set5}, a copy of
      * bicubic_baseline.py's loop printing, per image, {@code lr.sum()}, {@code sr.sum()} and
      * {@code psnr_y(sr, hr, 4)}, {@code ssim_y(sr, hr, 4)} with '%.10f'
      * (bicubic_baseline.py itself prints "Set5: n=5 bicubic x4 PSNR-Y 28.43 dB SSIM-Y 0.8113").

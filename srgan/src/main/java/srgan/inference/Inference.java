@@ -1,4 +1,4 @@
-package srgan.app;
+package srgan.inference;
 
 import srgan.engine.GradMode;
 import srgan.engine.Rng;
