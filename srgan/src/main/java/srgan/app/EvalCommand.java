@@ -52,16 +52,7 @@ final class EvalCommand implements Callable<Integer> {
     int tile;
 
     @Override
-    public Integer call() {
-        try {
-            return run();
-        } catch (IOException e) {
-            // Main reports these as one line; the message names the file.
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
-    private int run() throws IOException {
+    public Integer call() throws IOException {
         if (scale < 1) throw new IllegalArgumentException("--scale must be at least 1, got " + scale);
         int border = crop == null ? scale : crop;
         if (border < 0) throw new IllegalArgumentException("--crop must be >= 0, got " + border);

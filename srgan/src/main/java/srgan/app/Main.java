@@ -15,6 +15,14 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // The CPU backend's fast kernels use the Vector API, an incubator module that a JVM resolves only when
+        // started with --add-modules jdk.incubator.vector, which `java -jar` cannot ask for (a manifest has no
+        // Add-Modules) and a running JVM cannot add. So where it is missing, this restarts the same JVM with it
+        // (same options, jar and arguments, inheriting IO) and exits with the child's code; if the restart is
+        // not possible, it runs here on the scalar kernels, which the cpu backend's description then names.
+        java.util.OptionalInt relaunched =
+                srgan.engine.backend.cpu.VectorModuleRelauncher.relaunchIfNeeded(Main.class, args);
+        if (relaunched.isPresent()) System.exit(relaunched.getAsInt());
         System.exit(run(args));
     }
 
@@ -23,7 +31,9 @@ public final class Main implements Runnable {
         CommandLine commandLine = new CommandLine(new Main());
         // A user error (bad option value, unavailable device, bad file) is one clear line, not a stack trace.
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+            // An IOException's message names the file (safetensors, images, output folders).
+            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                    || e instanceof java.io.IOException) {
                 cmd.getErr().println("srgan: " + e.getMessage());
                 return 1;
             }

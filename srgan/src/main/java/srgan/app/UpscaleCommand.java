@@ -62,16 +62,7 @@ final class UpscaleCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
-        try {
-            return run();
-        } catch (IOException e) {
-            // Main reports these as one line; the messages name the file.
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
-    private int run() throws IOException {
+    public Integer call() throws IOException {
         if (tile < 1) throw new IllegalArgumentException("--tile must be at least 1, got " + tile);
         if (overlap != null && overlap < 0) throw new IllegalArgumentException("--overlap must be >= 0, got " + overlap);
         List<Job> jobs = plan();

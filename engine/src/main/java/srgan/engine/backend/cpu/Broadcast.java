@@ -18,9 +18,12 @@ final class Broadcast {
     static final int REDUCE_CHUNK = 1 << 14;
 
     private final Parallel parallel;
+    /** Whether the reductions run on {@link VectorOps}. */
+    private final boolean vectorOps;
 
-    Broadcast(Parallel parallel) {
+    Broadcast(Parallel parallel, boolean vectorOps) {
         this.parallel = parallel;
+        this.vectorOps = vectorOps;
     }
 
     // ---- binary ----
@@ -171,6 +174,10 @@ final class Broadcast {
             dst[0] = (float) (dst[0] + scale * src[0]);
         } else if (r == 1 && !reduced[0]) {
             parallel.forRange(total, GRAIN, (from, to) -> {
+                if (vectorOps) {
+                    VectorOps.addScaled(src, dst, from, to, scale);
+                    return;
+                }
                 for (int i = from; i < to; i++) dst[i] = (float) (dst[i] + scale * src[i]);
             });
         } else if (r == 1) {
@@ -190,7 +197,11 @@ final class Broadcast {
             int from = c * REDUCE_CHUNK;
             int to = Math.min(n, from + REDUCE_CHUNK);
             double s = 0;
-            for (int i = from; i < to; i++) s += src[i];
+            if (vectorOps) {
+                s = VectorOps.sum(src, from, to);
+            } else {
+                for (int i = from; i < to; i++) s += src[i];
+            }
             partial[c] = s;
         });
         double s = 0;
@@ -230,7 +241,11 @@ final class Broadcast {
                 int off = base;
                 java.util.Arrays.fill(idx, 0);
                 for (int k = 0; k < runsPerDst; k++) {
-                    for (int i = off; i < off + run; i++) s += src[i];
+                    if (vectorOps) {
+                        s += VectorOps.sum(src, off, off + run);
+                    } else {
+                        for (int i = off; i < off + run; i++) s += src[i];
+                    }
                     for (int d = redDims.length - 1; d >= 0; d--) {
                         off += redStride[d];
                         if (++idx[d] < redDims[d]) break;
@@ -281,7 +296,11 @@ final class Broadcast {
                 java.util.Arrays.fill(idx, 0);
                 int off = base;
                 for (int k = 0; k < sourceRows; k++) {
-                    for (int c = 0; c < len; c++) acc[c] += src[off + c];
+                    if (vectorOps) {
+                        VectorOps.accumulate(src, off, acc, 0, len);
+                    } else {
+                        for (int c = 0; c < len; c++) acc[c] += src[off + c];
+                    }
                     for (int d = redDims.length - 1; d >= 0; d--) {
                         off += redStride[d];
                         if (++idx[d] < redDims[d]) break;

@@ -30,7 +30,7 @@ import srgan.engine.backend.ConvGeometry;
  * Every output element is computed by one work item in a fixed order, so all three passes give bitwise the
  * same result for any thread count.
  */
-final class Conv {
+final class Conv implements ConvKernels {
     /** Output pixels per tile: long enough rows for the GEMM's inner loop, small enough to stay in cache. */
     static final int PIXEL_TILE = 256;
     /** Rows of the column matrix gathered at once; with PIXEL_TILE, a 512 KiB buffer per thread. */
@@ -58,7 +58,8 @@ final class Conv {
         }
     }
 
-    void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
+    @Override
+    public void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
         int n = g.n(), cin = g.inChannels(), h = g.inHeight(), wd = g.inWidth(), cout = g.outChannels();
         int stride = g.stride(), ow = g.outWidth(), pixels = g.outHeight() * ow;
         int k = cin * g.kernelHeight() * g.kernelWidth();
@@ -138,7 +139,8 @@ final class Conv {
         }
     }
 
-    void backwardData(ConvGeometry g, float[] w, float[] gy, float[] gx) {
+    @Override
+    public void backwardData(ConvGeometry g, float[] w, float[] gy, float[] gx) {
         int n = g.n(), cin = g.inChannels(), h = g.inHeight(), wd = g.inWidth(), cout = g.outChannels();
         int kh = g.kernelHeight(), kw = g.kernelWidth(), stride = g.stride(), pad = g.padding();
         int oh = g.outHeight(), ow = g.outWidth();
@@ -199,7 +201,8 @@ final class Conv {
         });
     }
 
-    void backwardWeight(ConvGeometry g, float[] x, float[] gy, float[] gw) {
+    @Override
+    public void backwardWeight(ConvGeometry g, float[] x, float[] gy, float[] gw) {
         int n = g.n(), cin = g.inChannels(), h = g.inHeight(), wd = g.inWidth(), cout = g.outChannels();
         int stride = g.stride(), ow = g.outWidth(), pixels = g.outHeight() * ow;
         int k = cin * g.kernelHeight() * g.kernelWidth();

@@ -19,12 +19,28 @@ import srgan.engine.backend.UnaryOp;
  *
  * <p>Shape letters: N batch, C channels, H height, W width, {@code hw = H * W}.
  *
+ * <p>Two sets of kernels, chosen at construction and named by {@link #describe()}:
+ * <ul>
+ *   <li>the vector kernels, when the JVM has the Vector API ({@code --add-modules jdk.incubator.vector}; the
+ *       {@code srgan.jar} launcher restarts itself with it, see {@link VectorModuleRelauncher}):
+ *       register-blocked FMA micro-kernels ({@link MicroKernels}) under implicit-GEMM convolutions
+ *       ({@link VectorConv}), Winograd F(2x2, 3x3) for 3x3 stride-1 layers ({@link Winograd}), a packed GEMM
+ *       ({@link VectorGemm}) and vectorised element-wise loops ({@link VectorOps});</li>
+ *   <li>the scalar kernels ({@link Conv}, {@link Gemm} and the loops in this class) otherwise, or with
+ *       {@code -Dsrgan.vector=false}.</li>
+ * </ul>
+ * Both are held to the double-precision reference by the same parity tests.
+ *
  * <p>Numerics. Element-wise formulas are evaluated in double and rounded once to float. Long reductions (batch
  * norm statistics, losses, {@code sumTo}, the PReLU alpha gradient, the convolution weight gradient) accumulate
  * in double; dot products inside GEMM and the convolutions accumulate in float, as BLAS does (the weight
  * gradient only within one pixel tile, then in double across tiles and images). Every reduction has a fixed
  * order: either one thread computes an output element start to finish, or fixed-size partials are combined in
  * index order. Results are therefore reproducible run to run, and in fact do not depend on the thread count.
+ *
+ * <p>Memory. Closed storages' arrays go to an {@link ArrayPool} and come back for the next storage of the same
+ * size, so a training step allocates no large arrays after the first; a reused array's zeros are written only
+ * when something reads it before overwriting it whole (see {@link CpuStorage}).
  */
 public final class CpuBackend implements Backend {
     /** Floats held by open storages: what a leak check compares before and after a piece of work. */
@@ -34,19 +50,46 @@ public final class CpuBackend implements Backend {
     private static final int GRAIN = Broadcast.GRAIN;
     /** Elements per partial sum of a loss; fixed, so the loss does not depend on the thread count. */
     private static final int REDUCE_CHUNK = Broadcast.REDUCE_CHUNK;
+    /** Elements per block of the vector Adam step: four arrays of it take 32 KiB. */
+    private static final int ADAM_BLOCK = 2048;
     /** Largest Java array of floats. */
     private static final long MAX_SIZE = Integer.MAX_VALUE - 8;
 
     private final Parallel parallel;
+    /**
+     * Arrays of closed storages, at most half the heap: a training step's arrays come back at its end and are
+     * taken again by the next, so the pool must hold about the step's peak live set.
+     */
+    private final ArrayPool pool = new ArrayPool(Runtime.getRuntime().maxMemory() / 8);
     private final Broadcast broadcast;
-    private final Conv conv;
+    private final boolean vectors;
+    private final ConvKernels conv;
+    /** The vector GEMM, or null on the scalar path ({@link Gemm}). */
+    private final VectorGemm vectorGemm;
+    /** Whether the element-wise loops run on {@link VectorOps}. */
+    private final boolean vectorOps;
     private volatile boolean closed;
 
-    /** A backend that runs its primitives on {@code threads} threads (the caller's included). */
+    /**
+     * A backend that runs its primitives on {@code threads} threads (the caller's included), on the vector
+     * kernels when this JVM has the Vector API ({@code --add-modules jdk.incubator.vector}) unless
+     * {@code -Dsrgan.vector=false}, on the scalar ones otherwise.
+     */
     public CpuBackend(int threads) {
+        this(threads, VectorPath.enabledByDefault());
+    }
+
+    /**
+     * As {@link #CpuBackend(int)}, choosing the kernels: {@code vectors} asks for the Vector API kernels, which
+     * are used when this JVM has them; false always gives the scalar kernels.
+     */
+    public CpuBackend(int threads, boolean vectors) {
         this.parallel = new Parallel(threads);
-        this.broadcast = new Broadcast(parallel);
-        this.conv = new Conv(parallel);
+        this.vectors = vectors && VectorPath.supported();
+        this.broadcast = new Broadcast(parallel, this.vectors && VectorOps.supported());
+        this.conv = this.vectors ? new VectorConv(parallel) : new Conv(parallel);
+        this.vectorGemm = this.vectors ? new VectorGemm(parallel) : null;
+        this.vectorOps = this.vectors && VectorOps.supported();
     }
 
     @Override
@@ -59,10 +102,20 @@ public final class CpuBackend implements Backend {
         return 4 * liveFloats.sum();
     }
 
+    /**
+     * For example "cpu backend (float32, 2 threads, AVX-512 vectors)", or, without the Vector API, "cpu backend
+     * (float32, 2 threads, scalar fallback: run with --add-modules jdk.incubator.vector)".
+     */
     @Override
     public String describe() {
         int t = parallel.threads();
-        return "cpu backend (float32, " + t + (t == 1 ? " thread)" : " threads)");
+        return "cpu backend (float32, " + t + (t == 1 ? " thread, " : " threads, ")
+                + (vectors ? VectorPath.describeVectors() : VectorPath.HINT) + ")";
+    }
+
+    /** Whether the primitives run on the Vector API kernels rather than the scalar ones. */
+    public boolean usesVectors() {
+        return vectors;
     }
 
     /** Number of threads primitives run on. */
@@ -76,15 +129,38 @@ public final class CpuBackend implements Backend {
         if (closed) throw new IllegalStateException("cpu backend used after close()");
     }
 
-    /** The array behind a storage of this backend; rejects foreign and closed storages. */
-    private float[] data(Storage s) {
+    /** A storage of this backend; rejects foreign and closed storages. */
+    private CpuStorage own(Storage s) {
         ensureOpen();
         if (s == null) throw new NullPointerException("storage is null");
         if (!(s instanceof CpuStorage) || ((CpuStorage) s).owner() != this) {
             throw new IllegalArgumentException("storage belongs to the '" + s.backend().name()
                     + "' backend instance " + s.backend() + ", not to this cpu backend");
         }
-        return ((CpuStorage) s).data();
+        return (CpuStorage) s;
+    }
+
+    /** The array behind a storage, for reading or accumulating: contents pending zero are zeroed first. */
+    private float[] data(Storage s) {
+        CpuStorage cs = own(s);
+        float[] d = cs.data();
+        if (cs.pendingZero()) {
+            parallel.forRange(d.length, GRAIN, (from, to) -> Arrays.fill(d, from, to, 0f));
+            cs.clearPendingZero();
+        }
+        return d;
+    }
+
+    /**
+     * The array behind a storage that the caller is about to overwrite in its first {@code written} elements:
+     * when that is all of it, contents pending zero need no zeroing. Inputs must be fetched (with
+     * {@link #data}) before outputs, since an output may be one of the inputs.
+     */
+    private float[] output(Storage s, long written) {
+        CpuStorage cs = own(s);
+        if (written < cs.size()) return data(s);
+        cs.clearPendingZero();
+        return cs.data();
     }
 
     /** As {@link #data}, with null (a gradient nobody wants) passed through. */
@@ -99,16 +175,37 @@ public final class CpuBackend implements Backend {
 
     // ---- memory ----
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Large sizes reuse the array of a closed storage when one of that size is pooled; its zeros are then
+     * written lazily (see {@link CpuStorage}).
+     */
     @Override
     public Storage allocate(long size) {
         ensureOpen();
+        float[] pooled = pool.take(length(size));
+        if (pooled != null) return new CpuStorage(this, pooled, true);
         return new CpuStorage(this, new float[length(size)]);
     }
 
     @Override
     public Storage upload(float[] data) {
         ensureOpen();
-        return new CpuStorage(this, data.clone());
+        float[] pooled = pool.take(data.length);
+        if (pooled == null) return new CpuStorage(this, data.clone());
+        System.arraycopy(data, 0, pooled, 0, data.length);
+        return new CpuStorage(this, pooled);
+    }
+
+    /** Takes back the array of a closed storage. */
+    void recycle(float[] array) {
+        if (!closed) pool.give(array);
+    }
+
+    /** Bytes held for reuse by closed storages (see {@link ArrayPool}). */
+    public long bytesPooled() {
+        return 4 * pool.retainedFloats();
     }
 
     @Override
@@ -135,12 +232,15 @@ public final class CpuBackend implements Backend {
     @Override
     public void copy(Storage src, long srcOffset, Storage dst, long dstOffset, long count) {
         // arraycopy copies as if through a temporary, so overlapping ranges of one storage are fine.
-        System.arraycopy(data(src), length(srcOffset), data(dst), length(dstOffset), length(count));
+        float[] s = data(src);
+        float[] d = dstOffset == 0 ? output(dst, count) : data(dst);
+        System.arraycopy(s, length(srcOffset), d, length(dstOffset), length(count));
     }
 
     @Override
     public void fill(Storage dst, double value) {
-        Arrays.fill(data(dst), (float) value);
+        float[] d = output(dst, dst.size());
+        parallel.forRange(d.length, GRAIN, (from, to) -> Arrays.fill(d, from, to, (float) value));
     }
 
     @Override
@@ -153,7 +253,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void unary(UnaryOp op, double param, Storage x, Storage y, long n) {
         float[] xs = data(x);
-        float[] ys = data(y);
+        float[] ys = output(y, n);
+        if (vectorOps && vectorUnary(op, param, xs, ys, length(n))) return;
         parallel.forRange(length(n), GRAIN, (from, to) -> {
             switch (op) {
                 case RELU:
@@ -189,6 +290,7 @@ public final class CpuBackend implements Backend {
         // RELU and LEAKY_RELU read x; TANH and SIGMOID read y; the affine ops read neither (both may be null).
         float[] xs = op == UnaryOp.RELU || op == UnaryOp.LEAKY_RELU ? data(x) : null;
         float[] ys = op == UnaryOp.TANH || op == UnaryOp.SIGMOID ? data(y) : null;
+        if (vectorOps && vectorUnaryBackward(op, param, xs, ys, gys, gxs, length(n))) return;
         parallel.forRange(length(n), GRAIN, (from, to) -> {
             switch (op) {
                 case RELU:
@@ -223,6 +325,34 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    /**
+     * The vector loop of {@link #unary}, one lambda per op so that C2 compiles each loop on its own (see
+     * VectorOps); false for the ops without one (sigmoid), which run scalar.
+     */
+    private boolean vectorUnary(UnaryOp op, double param, float[] xs, float[] ys, int n) {
+        switch (op) {
+            case RELU: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.relu(xs, ys, from, to)); return true;
+            case LEAKY_RELU: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.leakyRelu(param, xs, ys, from, to)); return true;
+            case TANH: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.tanh(xs, ys, from, to)); return true;
+            case SCALE: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.scale(param, xs, ys, from, to)); return true;
+            case ADD_SCALAR: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.addScalar(param, xs, ys, from, to)); return true;
+            default: return false;
+        }
+    }
+
+    /** The vector loop of {@link #unaryBackward}, as {@link #vectorUnary}. */
+    private boolean vectorUnaryBackward(UnaryOp op, double param, float[] xs, float[] ys, float[] gys, float[] gxs,
+                                        int n) {
+        switch (op) {
+            case RELU: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.reluBackward(xs, gys, gxs, from, to)); return true;
+            case LEAKY_RELU: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.leakyReluBackward(param, xs, gys, gxs, from, to)); return true;
+            case TANH: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.tanhBackward(ys, gys, gxs, from, to)); return true;
+            case SCALE: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.scaleBackward(param, gys, gxs, from, to)); return true;
+            case ADD_SCALAR: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.addBackward(gys, gxs, from, to)); return true;
+            default: return false;
+        }
+    }
+
     /** The logistic function without overflow: exp is only taken of a non-positive number. */
     private static double sigmoid(double x) {
         if (x >= 0) return 1 / (1 + Math.exp(-x));
@@ -232,7 +362,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void binary(BinaryOp op, Storage a, int[] aShape, Storage b, int[] bShape, Storage out, int[] outShape) {
-        broadcast.binary(op, data(a), aShape, data(b), bShape, data(out), outShape);
+        float[] as = data(a);
+        float[] bs = data(b);
+        long count = 1;
+        for (int d : outShape) count *= d;
+        broadcast.binary(op, as, aShape, bs, bShape, output(out, count), outShape);
     }
 
     @Override
@@ -246,11 +380,15 @@ public final class CpuBackend implements Backend {
     public void prelu(Storage x, Storage alpha, int alphaCount, Storage y, int n, int c, int hw) {
         float[] xs = data(x);
         float[] as = data(alpha);
-        float[] ys = data(y);
+        float[] ys = output(y, (long) n * c * hw);
         parallel.forRange(n * c, Math.max(1, GRAIN / hw), (from, to) -> {
             for (int plane = from; plane < to; plane++) {
                 float a = as[alphaCount == 1 ? 0 : plane % c];
                 int base = plane * hw;
+                if (vectorOps) {
+                    VectorOps.prelu(xs, ys, base, base + hw, a);
+                    continue;
+                }
                 for (int i = base; i < base + hw; i++) ys[i] = xs[i] > 0 ? xs[i] : a * xs[i];
             }
         });
@@ -274,6 +412,10 @@ public final class CpuBackend implements Backend {
                 double s = 0;
                 for (int img = 0; img < n; img++) {
                     int base = (img * c + ch) * hw;
+                    if (vectorOps) {
+                        s += VectorOps.preluBackward(xs, gys, gxs, base, base + hw, a);
+                        continue;
+                    }
                     for (int i = base; i < base + hw; i++) {
                         float v = xs[i];
                         if (v > 0) {
@@ -301,7 +443,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void conv2d(ConvGeometry g, Storage x, Storage w, Storage bias, Storage y) {
-        conv.forward(g, data(x), data(w), dataOrNull(bias), data(y));
+        float[] xs = data(x);
+        float[] ws = data(w);
+        float[] bs = dataOrNull(bias);
+        conv.forward(g, xs, ws, bs, output(y, g.outputSize()));
     }
 
     @Override
@@ -333,21 +478,34 @@ public final class CpuBackend implements Backend {
         float[] bs = data(beta);
         float[] rm = data(runMean);
         float[] rv = data(runVar);
-        float[] ys = data(y);
-        float[] sm = data(saveMean);
-        float[] si = data(saveInvStd);
-        parallel.forRange(c, Math.max(1, (int) (GRAIN / m)), (from, to) -> {
+        float[] ys = output(y, (long) n * c * hw);
+        float[] sm = output(saveMean, c);
+        float[] si = output(saveInvStd, c);
+        double[] means = new double[c];
+        double[] scales = new double[c];
+        int perItem = Math.max(1, (int) (GRAIN / m));
+        // Statistics, then the normalisation, as two parallel passes: one vector loop per pass keeps each
+        // pass's compiled code within C2's inlining budget (see MicroKernels).
+        parallel.forRange(c, perItem, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 // Two passes in double: the one-pass E[x^2] - E[x]^2 cancels badly when |mean| >> std.
                 double sum = 0;
                 for (int img = 0; img < n; img++) {
                     int base = (img * c + ch) * hw;
+                    if (vectorOps) {
+                        sum += VectorOps.sum(xs, base, base + hw);
+                        continue;
+                    }
                     for (int i = base; i < base + hw; i++) sum += xs[i];
                 }
                 double mean = sum / m;
                 double sq = 0;
                 for (int img = 0; img < n; img++) {
                     int base = (img * c + ch) * hw;
+                    if (vectorOps) {
+                        sq += VectorOps.squaredDeviations(xs, base, base + hw, mean);
+                        continue;
+                    }
                     for (int i = base; i < base + hw; i++) {
                         double d = xs[i] - mean;
                         sq += d * d;
@@ -355,11 +513,17 @@ public final class CpuBackend implements Backend {
                 }
                 double var = sq / m;
                 double invStd = 1 / Math.sqrt(var + eps);
-                normalise(xs, ys, n, c, hw, ch, mean, invStd, gs[ch], bs[ch]);
+                means[ch] = mean;
+                scales[ch] = invStd;
                 sm[ch] = (float) mean;
                 si[ch] = (float) invStd;
                 rm[ch] = (float) ((1 - momentum) * rm[ch] + momentum * mean);
                 rv[ch] = (float) ((1 - momentum) * rv[ch] + momentum * var * m / (m - 1));
+            }
+        });
+        parallel.forRange(c, perItem, (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                normalise(xs, ys, n, c, hw, ch, means[ch], scales[ch], gs[ch], bs[ch], vectorOps);
             }
         });
     }
@@ -372,13 +536,13 @@ public final class CpuBackend implements Backend {
         float[] bs = data(beta);
         float[] rm = data(runMean);
         float[] rv = data(runVar);
-        float[] ys = data(y);
-        float[] sm = data(saveMean);
-        float[] si = data(saveInvStd);
+        float[] ys = output(y, (long) n * c * hw);
+        float[] sm = output(saveMean, c);
+        float[] si = output(saveInvStd, c);
         parallel.forRange(c, Math.max(1, GRAIN / Math.max(1, n * hw)), (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double invStd = 1 / Math.sqrt(rv[ch] + eps);
-                normalise(xs, ys, n, c, hw, ch, rm[ch], invStd, gs[ch], bs[ch]);
+                normalise(xs, ys, n, c, hw, ch, rm[ch], invStd, gs[ch], bs[ch], vectorOps);
                 sm[ch] = rm[ch];
                 si[ch] = (float) invStd;
             }
@@ -387,10 +551,14 @@ public final class CpuBackend implements Backend {
 
     /** {@code y = (x - mean) * invStd * gamma + beta} over one channel, in double. */
     private static void normalise(float[] xs, float[] ys, int n, int c, int hw, int ch, double mean, double invStd,
-                                  double gamma, double beta) {
+                                  double gamma, double beta, boolean vectorOps) {
         double scale = invStd * gamma;
         for (int img = 0; img < n; img++) {
             int base = (img * c + ch) * hw;
+            if (vectorOps) {
+                VectorOps.normalise(xs, ys, base, base + hw, mean, scale, beta);
+                continue;
+            }
             for (int i = base; i < base + hw; i++) ys[i] = (float) ((xs[i] - mean) * scale + beta);
         }
     }
@@ -409,32 +577,53 @@ public final class CpuBackend implements Backend {
         float[] gbs = dataOrNull(gBeta);
         long m = (long) n * hw;
         boolean needSums = ggs != null || gbs != null || (training && gxs != null);
-        parallel.forRange(c, Math.max(1, (int) (GRAIN / Math.max(1, m))), (from, to) -> {
+        double[] sumGy = new double[c];
+        double[] sumGyXhat = new double[c];
+        int perItem = Math.max(1, (int) (GRAIN / Math.max(1, m)));
+        // The sums, then gx, as two parallel passes (one vector loop each, as in batchNormTrain).
+        if (needSums) {
+            parallel.forRange(c, perItem, (from, to) -> {
+                double[] sums = new double[2];
+                for (int ch = from; ch < to; ch++) {
+                    double mean = sm[ch];
+                    double invStd = si[ch];
+                    sums[0] = 0;
+                    sums[1] = 0;
+                    for (int img = 0; img < n; img++) {
+                        int base = (img * c + ch) * hw;
+                        if (vectorOps) {
+                            VectorOps.gradientSums(xs, gys, base, base + hw, mean, invStd, sums);
+                            continue;
+                        }
+                        for (int i = base; i < base + hw; i++) {
+                            double g = gys[i];
+                            sums[0] += g;
+                            sums[1] += g * (xs[i] - mean) * invStd;
+                        }
+                    }
+                    sumGy[ch] = sums[0];
+                    sumGyXhat[ch] = sums[1];
+                    if (gbs != null) gbs[ch] = (float) (gbs[ch] + sums[0]);
+                    if (ggs != null) ggs[ch] = (float) (ggs[ch] + sums[1]);
+                }
+            });
+        }
+        if (gxs == null) return;
+        parallel.forRange(c, perItem, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double mean = sm[ch];
                 double invStd = si[ch];
-                double sumGy = 0;
-                double sumGyXhat = 0;
-                if (needSums) {
-                    for (int img = 0; img < n; img++) {
-                        int base = (img * c + ch) * hw;
-                        for (int i = base; i < base + hw; i++) {
-                            double g = gys[i];
-                            sumGy += g;
-                            sumGyXhat += g * (xs[i] - mean) * invStd;
-                        }
-                    }
-                }
-                if (gbs != null) gbs[ch] = (float) (gbs[ch] + sumGy);
-                if (ggs != null) ggs[ch] = (float) (ggs[ch] + sumGyXhat);
-                if (gxs == null) continue;
                 double k = gs[ch] * invStd;
                 // Training: x also moves the batch mean and variance, which subtracts the gradient's mean and
                 // its projection on xhat: gx = gamma * invStd * (gy - mean(gy) - xhat * mean(gy * xhat)).
-                double meanGy = training ? sumGy / m : 0;
-                double meanGyXhat = training ? sumGyXhat / m : 0;
+                double meanGy = training ? sumGy[ch] / m : 0;
+                double meanGyXhat = training ? sumGyXhat[ch] / m : 0;
                 for (int img = 0; img < n; img++) {
                     int base = (img * c + ch) * hw;
+                    if (vectorOps) {
+                        VectorOps.batchNormGx(xs, gys, gxs, base, base + hw, mean, invStd, k, meanGy, meanGyXhat);
+                        continue;
+                    }
                     for (int i = base; i < base + hw; i++) {
                         double xhat = (xs[i] - mean) * invStd;
                         gxs[i] = (float) (gxs[i] + k * (gys[i] - meanGy - xhat * meanGyXhat));
@@ -448,7 +637,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void pixelShuffle(Storage x, Storage y, int n, int c, int h, int w, int r) {
-        shuffle(data(x), data(y), n, c, h, w, r, false);
+        float[] xs = data(x);
+        shuffle(xs, output(y, (long) n * c * h * w), n, c, h, w, r, false);
     }
 
     @Override
@@ -458,27 +648,31 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Walks the output planes {@code [n, c/(r*r), h*r, w*r]} in order. Forward: {@code y = x} permuted.
-     * Backward ({@code inverse}): the same index pairs with the roles swapped, {@code gx += gy}.
+     * Row by row: output row {@code h * r + i} of plane k interleaves input rows h of the r channels
+     * {@code k * r * r + i * r + j}, so every read (forward) or write (backward) walks one input row in order.
+     * Forward: {@code y = x} permuted. Backward ({@code inverse}): the same index pairs with the roles swapped,
+     * {@code gx += gy}.
      */
     private void shuffle(float[] xs, float[] ys, int n, int c, int h, int w, int r, boolean inverse) {
         int oc = c / (r * r);
-        int oh = h * r;
         int ow = w * r;
-        parallel.forRange(n * oc, Math.max(1, GRAIN / (oh * ow)), (from, to) -> {
-            for (int plane = from; plane < to; plane++) {
-                int img = plane / oc;
-                int k = plane % oc;
-                int yBase = plane * oh * ow;
-                for (int oy = 0; oy < oh; oy++) {
-                    int i = oy % r;
-                    int iy = oy / r;
-                    for (int ox = 0; ox < ow; ox++) {
-                        int j = ox % r;
-                        int xAt = ((img * c + k * r * r + i * r + j) * h + iy) * w + ox / r;
-                        int yAt = yBase + oy * ow + ox;
-                        if (inverse) ys[xAt] += xs[yAt];
-                        else ys[yAt] = xs[xAt];
+        int plane = h * w;
+        parallel.forRange(n * oc, Math.max(1, GRAIN / (plane * r * r)), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int img = p / oc;
+                int k = p % oc;
+                int yPlane = p * plane * r * r;
+                for (int row = 0; row < h; row++) {
+                    for (int i = 0; i < r; i++) {
+                        int yRow = yPlane + (row * r + i) * ow;
+                        for (int j = 0; j < r; j++) {
+                            int xRow = ((img * c + k * r * r + i * r + j) * h + row) * w;
+                            if (inverse) {
+                                for (int v = 0; v < w; v++) ys[xRow + v] += xs[yRow + v * r + j];
+                            } else {
+                                for (int v = 0; v < w; v++) ys[yRow + v * r + j] = xs[xRow + v];
+                            }
+                        }
                     }
                 }
             }
@@ -509,7 +703,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void maxPool2d(PoolGeometry g, Storage x, Storage y) {
         float[] xs = data(x);
-        float[] ys = data(y);
+        float[] ys = output(y, g.outputSize());
         int oh = g.outHeight();
         int ow = g.outWidth();
         int planeIn = g.inHeight() * g.inWidth();
@@ -582,7 +776,15 @@ public final class CpuBackend implements Backend {
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, Storage a, Storage b,
                      double beta, Storage c) {
-        Gemm.gemm(parallel, transA, transB, m, n, k, (float) alpha, data(a), data(b), (float) beta, data(c));
+        float[] as = data(a);
+        float[] bs = data(b);
+        // beta = 0: C is written, never read.
+        float[] cs = beta == 0 ? output(c, (long) m * n) : data(c);
+        if (vectorGemm != null) {
+            vectorGemm.gemm(transA, transB, m, n, k, (float) alpha, as, bs, (float) beta, cs);
+        } else {
+            Gemm.gemm(parallel, transA, transB, m, n, k, (float) alpha, as, bs, (float) beta, cs);
+        }
     }
 
     // ---- losses ----
@@ -591,7 +793,7 @@ public final class CpuBackend implements Backend {
     public void loss(LossKind kind, Storage input, Storage target, long n, Storage out) {
         float[] xs = data(input);
         float[] ts = data(target);
-        float[] o = data(out);
+        float[] o = output(out, 1);
         int count = length(n);
         int chunks = (int) Parallel.ceilDiv(count, REDUCE_CHUNK);
         double[] partial = new double[chunks];
@@ -695,6 +897,26 @@ public final class CpuBackend implements Backend {
         double decay = hyper.weightDecay();
         double stepSize = hyper.lr() / hyper.biasCorrection1();
         double bc2Sqrt = Math.sqrt(hyper.biasCorrection2());
+        if (vectorOps) {
+            // Three vector loops (the two moments, then the parameters) over blocks small enough to stay in L1,
+            // so the step reads and writes memory once. They are called through one interface from three
+            // classes: C2 then compiles each loop on its own rather than inlining all three into this loop,
+            // which would exceed its inlining budget (see MicroKernels).
+            AdamPass[] passes = {
+                (q, from, to) -> VectorOps.adamMoment(q[0], q[1], q[2], from, to, beta1, decay, false),
+                (q, from, to) -> VectorOps.adamMoment(q[0], q[1], q[3], from, to, beta2, decay, true),
+                (q, from, to) -> VectorOps.adamUpdate(q[0], q[2], q[3], from, to, eps, stepSize, bc2Sqrt),
+            };
+            parallel.forEach(chunks.size(), item -> {
+                int[] chunk = chunks.get(item);
+                float[][] quad = tensors.get(chunk[0]);
+                for (int from = chunk[1]; from < chunk[2]; from += ADAM_BLOCK) {
+                    int to = Math.min(chunk[2], from + ADAM_BLOCK);
+                    for (AdamPass pass : passes) pass.run(quad, from, to);
+                }
+            });
+            return;
+        }
         parallel.forEach(chunks.size(), item -> {
             int[] chunk = chunks.get(item);
             float[][] quad = tensors.get(chunk[0]);
@@ -713,11 +935,18 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    /** One loop of a blocked Adam step over {@code [from, to)} of the quadruple (param, grad, m, v). */
+    @FunctionalInterface
+    private interface AdamPass {
+        void run(float[][] quad, int from, int to);
+    }
+
     /** Stops the worker threads. Idempotent; the backend and its storages are unusable afterwards. */
     @Override
     public void close() {
         closed = true;
         parallel.close();
+        pool.clear();
     }
 
     @Override

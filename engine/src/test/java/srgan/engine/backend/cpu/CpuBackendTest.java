@@ -47,13 +47,34 @@ class CpuBackendTest {
     // ---- backend, provider, storage ----
 
     @Test
-    void describesItselfWithThreadCount() {
+    void describesItselfWithThreadCountAndKernels() {
         assertEquals("cpu", backend.name());
-        assertEquals("cpu backend (float32, 3 threads)", backend.describe());
-        try (CpuBackend one = new CpuBackend(1)) {
-            assertEquals("cpu backend (float32, 1 thread)", one.describe());
+        // The vector kernels run when this JVM has the Vector API (surefire adds the module); the scalar
+        // fallback says how to get them.
+        String kernels = backend.usesVectors() ? VectorPath.describeVectors()
+                : "scalar fallback: run with --add-modules jdk.incubator.vector";
+        assertEquals("cpu backend (float32, 3 threads, " + kernels + ")", backend.describe());
+        try (CpuBackend one = new CpuBackend(1, false)) {
+            assertEquals("cpu backend (float32, 1 thread, scalar fallback: run with --add-modules "
+                    + "jdk.incubator.vector)", one.describe());
+            assertFalse(one.usesVectors());
         }
         assertThrows(IllegalArgumentException.class, () -> new CpuBackend(0));
+    }
+
+    @Test
+    void vectorKernelsRunWhereverTheModuleIsPresent() {
+        boolean present = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        assertEquals(present && VectorPath.lanes() >= 8, backend.usesVectors());
+        if (backend.usesVectors()) assertTrue(backend.describe().endsWith(" vectors)"), backend.describe());
+        String old = System.getProperty(VectorPath.PROPERTY);
+        System.setProperty(VectorPath.PROPERTY, "false");
+        try (CpuBackend off = new CpuBackend(2)) {
+            assertFalse(off.usesVectors());
+        } finally {
+            if (old == null) System.clearProperty(VectorPath.PROPERTY);
+            else System.setProperty(VectorPath.PROPERTY, old);
+        }
     }
 
     @Test
@@ -69,7 +90,7 @@ class CpuBackendTest {
         String old = System.getProperty(CpuBackendProvider.THREADS_PROPERTY);
         System.setProperty(CpuBackendProvider.THREADS_PROPERTY, "2");
         try (Backend b = provider.create()) {
-            assertEquals("cpu backend (float32, 2 threads)", b.describe());
+            assertTrue(b.describe().startsWith("cpu backend (float32, 2 threads, "), b.describe());
         } finally {
             if (old == null) System.clearProperty(CpuBackendProvider.THREADS_PROPERTY);
             else System.setProperty(CpuBackendProvider.THREADS_PROPERTY, old);
@@ -108,6 +129,45 @@ class CpuBackendTest {
         assertEquals(4, s.size());
         assertThrows(IllegalStateException.class, () -> backend.download(s));
         assertThrows(IllegalStateException.class, () -> backend.fill(s, 0));
+    }
+
+    @Test
+    void pooledArraysComeBackAsZerosUnlessOverwritten() {
+        int n = ArrayPool.MIN_FLOATS * 2;
+        float[] sevens = new float[n];
+        java.util.Arrays.fill(sevens, 7);
+        Storage first = backend.upload(sevens);
+        first.close();
+        // The closed array is reused: read, it is zeros.
+        Storage zeros = backend.allocate(n);
+        assertTrue(backend.bytesPooled() == 0, "the pooled array was taken");
+        assertArrayEquals(new float[n], get(zeros));
+        zeros.close();
+        // Accumulated into, it starts from zeros.
+        Storage gx = backend.allocate(n);
+        Storage ones = backend.upload(filled(n, 1));
+        backend.unaryBackward(UnaryOp.SCALE, 2, null, null, ones, gx, n);
+        assertArrayEquals(filled(n, 2), get(gx));
+        gx.close();
+        // Overwritten by a forward primitive, it needs no zeros first and holds exactly the result.
+        Storage y = backend.allocate(n);
+        backend.unary(UnaryOp.ADD_SCALAR, 3, ones, y, n);
+        assertArrayEquals(filled(n, 4), get(y));
+        // Partly overwritten, the rest is zeros.
+        Storage part = backend.allocate(n);
+        y.close();
+        Storage partial = backend.allocate(n);
+        backend.unary(UnaryOp.ADD_SCALAR, 3, ones, partial, n / 2);
+        float[] want = new float[n];
+        java.util.Arrays.fill(want, 0, n / 2, 4);
+        assertArrayEquals(want, get(partial));
+        part.close();
+    }
+
+    private static float[] filled(int n, float v) {
+        float[] f = new float[n];
+        java.util.Arrays.fill(f, v);
+        return f;
     }
 
     @Test

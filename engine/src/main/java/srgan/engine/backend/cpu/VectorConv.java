@@ -1,0 +1,701 @@
+package srgan.engine.backend.cpu;
+
+import static srgan.engine.backend.cpu.MicroKernels.L;
+
+import java.util.Arrays;
+
+import srgan.engine.backend.ConvGeometry;
+
+/**
+ * The convolution passes of the vector path, as implicit GEMMs over FMA micro-kernels ({@link MicroKernels}).
+ *
+ * <p>Shapes: input x {@code [N, Cin, H, W]}, weight w {@code [Cout, Cin, KH, KW]}, output y
+ * {@code [N, Cout, OH, OW]}.
+ *
+ * <p><b>Forward and backward-data</b> are one engine, a {@link Job}: {@code out[m][t][u] (+)= sum over (c, i, j)
+ * of A[m][(c, i, j)] * src[c][t * sIn + offY[i]][u * sIn + offX[j]]}, zero outside the source. The forward pass
+ * is that with A = w and the taps {@code k - pad}. Backward-data is written as a gather, so each input pixel
+ * has one owner and no two threads add into one gx element: input pixels split by phase
+ * {@code (iy mod stride, ix mod stride)}, and within one phase only the taps {@code ky = (iy + pad) mod stride}
+ * reach an output, which makes it a stride-1 correlation of gy with a sub-kernel (the whole flipped kernel at
+ * stride 1), with no multiplies wasted on the zeros of a strided transposed convolution.
+ *
+ * <p>A job runs over bands of output rows. Each band first copies the source rows it needs into zero-padded
+ * planes split by stride phase, so that every tap reads a run of consecutive floats; then, for each block of
+ * {@code 3L} output pixels, it packs the depth-by-pixel panel (vector copies of those runs) and runs the 8x3
+ * micro-kernel over every 8 rows of A, which stays in L2 while the panel sits in L1. Layers with fewer than 8
+ * output rows (the 9x9 tail's 3 channels) skip the panel, which would cost as much as it saves, and read the
+ * planes in place (3x8 kernel) at the price of computing the planes' padding columns too.
+ *
+ * <p><b>Backward-weight</b> uses the input in NHWC order with zero padding, where the {@code KW * Cin} values
+ * one kernel row sees at one output pixel are consecutive: {@code gw[oc][(kx, c)] for one ky += sum over
+ * pixels of gy[oc][p] * xNhwc[row(p, ky)][(kx, c)]}, vectorised along (kx, c), gy broadcast. Each tile of gw
+ * sums at most {@link Conv#PIXEL_TILE} pixels in float registers, then adds that into double accumulators,
+ * as the scalar path does; the float error is therefore that of a 256-term sum.
+ *
+ * <p>Every output element is computed by one work item, with a fixed order of additions, so results are
+ * bitwise the same for any thread count.
+ */
+final class VectorConv implements ConvKernels {
+    /** Rows of the packed micro-tile. */
+    private static final int MR = 8;
+    /** Output pixels per packed panel: the micro-tile's width. */
+    private static final int NB = 3 * L;
+    /**
+     * Floats per panel row: a vector more than NB, so that a run packed in whole vectors never spills into the
+     * next row, which the run-by-run packing order may already have written.
+     */
+    private static final int PANEL_LD = NB + L;
+    /**
+     * Depth of one micro-kernel call in the packed path: that slice of the panel (KC x NB floats, 36 KiB with
+     * 16 lanes) stays in L1 while every block of 8 rows passes over it.
+     */
+    private static final int KC = 192;
+    /** Rows and width of the in-place tile for layers with fewer than {@link #MR} output rows. */
+    private static final int SMALL_MR = 3;
+    private static final int SMALL_NB = 8 * L;
+    /** Widths of the weight-gradient tiles (8 rows x 3 vectors, or 3 rows x 6 vectors). */
+    private static final int W_NB = 3 * L;
+    private static final int W_SMALL_NB = 6 * L;
+    /** Most floats in one band's source planes (8 MiB). */
+    private static final int BAND_FLOATS = 1 << 21;
+    /** Most floats in the NHWC copy of a group of images for the weight gradient (16 MiB). */
+    private static final int GROUP_FLOATS = 1 << 22;
+    /** Most floats of the weight gradient's packed gy for a group of images (4 MiB). */
+    private static final int PACKED_FLOATS = 1 << 20;
+
+    private final Parallel parallel;
+    /** The 3x3, stride-1, padding-1 layers with channel counts it takes. */
+    private final Winograd winograd;
+    /** Buffers of one call (packed weights, tables), kept by the calling thread. */
+    private final ThreadLocal<Buffers> callBuffers = ThreadLocal.withInitial(Buffers::new);
+    /** Buffers of one work item (band planes, panel, tile), kept by the thread that runs it. */
+    private final ThreadLocal<Buffers> itemBuffers = ThreadLocal.withInitial(Buffers::new);
+
+    VectorConv(Parallel parallel) {
+        this.parallel = parallel;
+        this.winograd = new Winograd(parallel);
+    }
+
+    /** Grow-only arrays reused across calls, so steady-state training allocates nothing here. */
+    private static final class Buffers {
+        private final float[][] floats = new float[4][];
+        private final int[][] ints = new int[3][];
+        private double[] doubles;
+
+        float[] floats(int slot, int size) {
+            float[] f = floats[slot];
+            if (f == null || f.length < size) floats[slot] = f = new float[size];
+            return f;
+        }
+
+        int[] ints(int slot, int size) {
+            int[] i = ints[slot];
+            if (i == null || i.length < size) ints[slot] = i = new int[size];
+            return i;
+        }
+
+        double[] doubles(int size) {
+            if (doubles == null || doubles.length < size) doubles = new double[size];
+            return doubles;
+        }
+    }
+
+    /**
+     * A GEMM operand read in place from a weight array: element (row, col) is
+     * {@code w[colOffset[col] + row * rowStride]}.
+     */
+    private record Matrix(float[] w, int[] colOffset, int rowStride) {
+    }
+
+    // ---- forward and backward-data ----
+
+    @Override
+    public void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
+        if (Winograd.applies(g)) {
+            winograd.forward(g, x, w, bias, y);
+            return;
+        }
+        int cin = g.inChannels();
+        int kh = g.kernelHeight();
+        int kw = g.kernelWidth();
+        int k = cin * kh * kw;
+        Job job = new Job(x, g.n(), cin, g.inHeight(), g.inWidth(), g.stride(), taps(kh, g.padding()),
+                taps(kw, g.padding()), g.outHeight(), g.outWidth(), g.outChannels(),
+                y, g.outHeight(), g.outWidth(), 0, 0, 1, bias, true);
+        int[] columns = callBuffers.get().ints(1, k);
+        for (int col = 0; col < k; col++) columns[col] = col;
+        run(job, new Matrix(w, columns, k));
+    }
+
+    @Override
+    public void backwardData(ConvGeometry g, float[] w, float[] gy, float[] gx) {
+        if (Winograd.applies(g)) {
+            winograd.backwardData(g, w, gy, gx);
+            return;
+        }
+        int cin = g.inChannels();
+        int cout = g.outChannels();
+        int kh = g.kernelHeight();
+        int kw = g.kernelWidth();
+        int stride = g.stride();
+        int pad = g.padding();
+        int h = g.inHeight();
+        int wd = g.inWidth();
+        for (int ry = 0; ry < Math.min(stride, h); ry++) {
+            int[] kys = phaseTaps(ry, pad, stride, kh);
+            if (kys.length == 0) continue;
+            for (int rx = 0; rx < Math.min(stride, wd); rx++) {
+                int[] kxs = phaseTaps(rx, pad, stride, kw);
+                if (kxs.length == 0) continue;
+                int taps = kys.length * kxs.length;
+                Job job = new Job(gy, g.n(), cout, g.outHeight(), g.outWidth(), 1,
+                        phaseOffsets(ry, pad, stride, kys), phaseOffsets(rx, pad, stride, kxs),
+                        (h - ry + stride - 1) / stride, (wd - rx + stride - 1) / stride, cin,
+                        gx, h, wd, ry, rx, stride, null, false);
+                // A[c][(oc, i, j)] = w[oc][c][kys[i]][kxs[j]]: the sub-kernel this phase sees, transposed.
+                int[] columns = callBuffers.get().ints(1, cout * taps);
+                for (int oc = 0, col = 0; oc < cout; oc++) {
+                    for (int ky : kys) {
+                        for (int kx : kxs) columns[col++] = (oc * cin * kh + ky) * kw + kx;
+                    }
+                }
+                run(job, new Matrix(w, columns, kh * kw));
+            }
+        }
+    }
+
+    /** Forward taps: kernel index k reads input position {@code out * stride + k - pad}. */
+    private static int[] taps(int kernel, int pad) {
+        int[] off = new int[kernel];
+        for (int i = 0; i < kernel; i++) off[i] = i - pad;
+        return off;
+    }
+
+    /** Kernel taps k with {@code (r + pad - k) mod stride == 0}: the ones that reach input phase r. */
+    private static int[] phaseTaps(int r, int pad, int stride, int kernel) {
+        int count = 0;
+        for (int k = 0; k < kernel; k++) if (Math.floorMod(r + pad - k, stride) == 0) count++;
+        int[] taps = new int[count];
+        count = 0;
+        for (int k = 0; k < kernel; k++) if (Math.floorMod(r + pad - k, stride) == 0) taps[count++] = k;
+        return taps;
+    }
+
+    /** For input {@code r + stride * t} and tap k, the output index is {@code t + (r + pad - k) / stride}. */
+    private static int[] phaseOffsets(int r, int pad, int stride, int[] taps) {
+        int[] off = new int[taps.length];
+        for (int i = 0; i < taps.length; i++) off[i] = (r + pad - taps[i]) / stride;   // exact by construction
+        return off;
+    }
+
+    /**
+     * One implicit GEMM over all images: grid point (t, u) of output row m gets
+     * {@code sum over k = (c, i, j) of A[m][k] * src[c][t * sIn + offY[i]][u * sIn + offX[j]]}, added to the
+     * destination pixel {@code (oy0 + os * t, ox0 + os * u)} of channel m, or written over it (plus the bias).
+     */
+    private final class Job {
+        final float[] src;
+        final int n;
+        final int srcC;
+        final int srcH;
+        final int srcW;
+        final int sIn;
+        final int[] offY;
+        final int[] offX;
+        final int gridH;
+        final int gridW;
+        final int m;
+        final int k;
+        final float[] dst;
+        final int dstH;
+        final int dstW;
+        final int oy0;
+        final int ox0;
+        final int os;
+        final float[] bias;
+        final boolean overwrite;
+
+        /** Fewer rows than one packed tile: read the planes in place. */
+        final boolean direct;
+        /** The destination's pixels are the grid's, in order: full tiles go straight into it. */
+        final boolean contiguous;
+        final int minOY;
+        final int minOX;
+        /** Width of a source plane: the grid's plus the taps' reach. */
+        final int wq;
+        /** Height of a source plane: a band's rows plus the taps' reach. */
+        final int hq;
+        final int bandRows;
+        final int bands;
+        final int planeFloats;
+
+        Job(float[] src, int n, int srcC, int srcH, int srcW, int sIn, int[] offY, int[] offX, int gridH,
+            int gridW, int m, float[] dst, int dstH, int dstW, int oy0, int ox0, int os, float[] bias,
+            boolean overwrite) {
+            this.src = src;
+            this.n = n;
+            this.srcC = srcC;
+            this.srcH = srcH;
+            this.srcW = srcW;
+            this.sIn = sIn;
+            this.offY = offY;
+            this.offX = offX;
+            this.gridH = gridH;
+            this.gridW = gridW;
+            this.m = m;
+            this.k = srcC * offY.length * offX.length;
+            this.dst = dst;
+            this.dstH = dstH;
+            this.dstW = dstW;
+            this.oy0 = oy0;
+            this.ox0 = ox0;
+            this.os = os;
+            this.bias = bias;
+            this.overwrite = overwrite;
+            this.direct = m < MR;
+            this.contiguous = os == 1 && oy0 == 0 && ox0 == 0 && gridW == dstW && gridH == dstH;
+            minOY = Arrays.stream(offY).min().orElseThrow();
+            minOX = Arrays.stream(offX).min().orElseThrow();
+            int reachY = (Arrays.stream(offY).max().orElseThrow() - minOY) / sIn;
+            int reachX = (Arrays.stream(offX).max().orElseThrow() - minOX) / sIn;
+            wq = gridW + reachX;
+            int planes = sIn * sIn * srcC;
+            // At least three items per thread; bands small enough to keep the planes bounded.
+            int wanted = (int) Math.max(1, Parallel.ceilDiv(3L * parallel.threads(), n));
+            int rows = (int) Parallel.ceilDiv(gridH, Math.min(wanted, gridH));
+            while (rows > 1 && (long) planes * (rows + reachY) * wq > BAND_FLOATS) rows = (rows + 1) / 2;
+            bandRows = rows;
+            bands = (int) Parallel.ceilDiv(gridH, rows);
+            hq = rows + reachY;
+            planeFloats = hq * wq;
+        }
+
+        /** Offset within the band planes of depth index k = (c, i, j) at grid point (0, 0). */
+        int[] depthOffsets(int[] into) {
+            int taps = offY.length * offX.length;
+            for (int c = 0; c < srcC; c++) {
+                for (int i = 0; i < offY.length; i++) {
+                    int dy = offY[i] - minOY;
+                    for (int j = 0; j < offX.length; j++) {
+                        int dx = offX[j] - minOX;
+                        int plane = ((dy % sIn) * sIn + dx % sIn) * srcC + c;
+                        into[c * taps + i * offX.length + j] = plane * planeFloats + dy / sIn * wq + dx / sIn;
+                    }
+                }
+            }
+            return into;
+        }
+
+        /** Floats a band's planes need, plus the slack the in-place kernel reads past the last plane. */
+        int bandSize() {
+            return sIn * sIn * srcC * planeFloats + wq + SMALL_NB + L;
+        }
+    }
+
+    private void run(Job job, Matrix a) {
+        Buffers call = callBuffers.get();
+        int rowsPerBlock = job.direct ? SMALL_MR : MR;
+        int blocks = (int) Parallel.ceilDiv(job.m, rowsPerBlock);
+        // A packed per block of rows: [block][k][row], zero past the last row; the discriminator's 512x4608
+        // filters make this worth a parallel loop.
+        float[] packed = call.floats(0, blocks * job.k * rowsPerBlock);
+        int[] columns = a.colOffset();
+        float[] w = a.w();
+        parallel.forEach(blocks, b -> {
+            for (int r = 0; r < rowsPerBlock; r++) {
+                int row = b * rowsPerBlock + r;
+                int at = b * job.k * rowsPerBlock + r;
+                if (row < job.m) {
+                    int base = row * a.rowStride();
+                    for (int col = 0; col < job.k; col++, at += rowsPerBlock) packed[at] = w[columns[col] + base];
+                } else {
+                    for (int col = 0; col < job.k; col++, at += rowsPerBlock) packed[at] = 0f;
+                }
+            }
+        });
+        int[] kOff = job.depthOffsets(call.ints(0, job.k));
+        // What an overwriting job starts each output row from.
+        float[] init = null;
+        if (job.overwrite) {
+            init = job.bias;
+            if (init == null) {
+                init = call.floats(1, job.m);
+                Arrays.fill(init, 0, job.m, 0f);
+            }
+        }
+        float[] start = init;
+        parallel.forEach(job.n * job.bands, item -> {
+            int img = item / job.bands;
+            int t0 = (item % job.bands) * job.bandRows;
+            int t1 = Math.min(job.gridH, t0 + job.bandRows);
+            Buffers buf = itemBuffers.get();
+            float[] band = buf.floats(0, job.bandSize());
+            fillBand(job, img, t0, band);
+            if (job.direct) {
+                bandInPlace(job, img, t0, t1, band, packed, kOff, start, buf);
+            } else {
+                bandPacked(job, img, t0, t1, band, packed, kOff, start, buf);
+            }
+        });
+    }
+
+    /**
+     * Copies the source rows band {@code t0} needs into planes split by stride phase:
+     * {@code plane(ry, rx, c)[i][v] = src[c][(t0 + i) * sIn + ry + minOY][v * sIn + rx + minOX]}, zero outside
+     * the source.
+     */
+    private static void fillBand(Job job, int img, int t0, float[] band) {
+        int s = job.sIn;
+        int srcPlane = job.srcH * job.srcW;
+        for (int ry = 0; ry < s; ry++) {
+            for (int rx = 0; rx < s; rx++) {
+                int x0 = rx + job.minOX;
+                // Columns v with 0 <= v * s + x0 < srcW.
+                int vLo = Math.min(job.wq, Math.max(0, ceilDiv(-x0, s)));
+                int vHi = Math.max(vLo, Math.min(job.wq, ceilDiv(job.srcW - x0, s)));
+                for (int c = 0; c < job.srcC; c++) {
+                    int plane = ((ry * s + rx) * job.srcC + c) * job.planeFloats;
+                    int srcBase = (img * job.srcC + c) * srcPlane;
+                    for (int i = 0; i < job.hq; i++) {
+                        int row = plane + i * job.wq;
+                        int sy = (t0 + i) * s + ry + job.minOY;
+                        if (sy < 0 || sy >= job.srcH) {
+                            Arrays.fill(band, row, row + job.wq, 0f);
+                            continue;
+                        }
+                        Arrays.fill(band, row, row + vLo, 0f);
+                        int from = srcBase + sy * job.srcW + vLo * s + x0;
+                        if (s == 1) {
+                            MicroKernels.copy(job.src, from, band, row + vLo, vHi - vLo);
+                        } else {
+                            for (int v = vLo; v < vHi; v++, from += s) band[row + v] = job.src[from];
+                        }
+                        Arrays.fill(band, row + vHi, row + job.wq, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packed path: per block of NB grid points, pack the panel, then run every 8 rows of A over each KC-deep
+     * slice of it. Blocks whose points are a run of the destination are written in place; others (the last,
+     * partial block; the strided points of a backward-data phase) go through a tile that starts from the
+     * destination's values, so every output element sees the same additions in the same order either way
+     * (which blocks are partial depends on the band split, hence on the thread count).
+     */
+    private static void bandPacked(Job job, int img, int t0, int t1, float[] band, float[] packed, int[] kOff,
+                                   float[] init, Buffers buf) {
+        int k = job.k;
+        int blocks = (int) Parallel.ceilDiv(job.m, MR);
+        float[] panel = buf.floats(1, k * PANEL_LD);
+        float[] tiles = buf.floats(2, blocks * MR * NB);
+        float[] sums = buf.floats(3, MR * NB);
+        int[] runs = buf.ints(0, 3 * NB);
+        int[] pos = buf.ints(1, NB);
+        int dstPlane = job.dstH * job.dstW;
+        int points = (t1 - t0) * job.gridW;
+        for (int q0 = 0; q0 < points; q0 += NB) {
+            int count = Math.min(NB, points - q0);
+            // Runs of consecutive grid points along one grid row: (column in the panel, offset in a plane, length).
+            int nRuns = 0;
+            for (int q = q0; q < q0 + count; ) {
+                int t = q / job.gridW;
+                int u = q % job.gridW;
+                int len = Math.min(job.gridW - u, q0 + count - q);
+                runs[nRuns++] = q - q0;
+                runs[nRuns++] = t * job.wq + u;
+                runs[nRuns++] = len;
+                int at = (job.oy0 + job.os * (t0 + t)) * job.dstW + job.ox0 + job.os * u;
+                for (int v = 0; v < len; v++) pos[q - q0 + v] = at + job.os * v;
+                q += len;
+            }
+            // Run by run, so the inner loop is a fixed-length copy per depth index; runs go left to right, so
+            // each whole-vector copy's overhang is overwritten by the next run.
+            for (int r = 0; r < nRuns; r += 3) {
+                MicroKernels.packRows(band, kOff, runs[r + 1], panel, runs[r], PANEL_LD, runs[r + 2], k);
+            }
+            boolean straight = job.contiguous && count == NB;
+            if (!straight && init == null) {
+                for (int b = 0; b < blocks; b++) {
+                    int rows = Math.min(MR, job.m - b * MR);
+                    for (int r = 0; r < rows; r++) {
+                        int base = (img * job.m + b * MR + r) * dstPlane;
+                        int tile = (b * MR + r) * NB;
+                        for (int j = 0; j < count; j++) tiles[tile + j] = job.dst[base + pos[j]];
+                    }
+                }
+            }
+            for (int kc0 = 0; kc0 < k; kc0 += KC) {
+                int kc = Math.min(KC, k - kc0);
+                for (int b = 0; b < blocks; b++) {
+                    int rows = Math.min(MR, job.m - b * MR);
+                    MicroKernels.packed8x3(kc, packed, (b * k + kc0) * MR, panel, kc0 * PANEL_LD, PANEL_LD, sums);
+                    float[] c = straight ? job.dst : tiles;
+                    int cOff = straight ? (img * job.m + b * MR) * dstPlane + t0 * job.gridW + q0 : b * MR * NB;
+                    int ldc = straight ? dstPlane : NB;
+                    if (kc0 == 0 && init != null) {
+                        MicroKernels.storeTile(sums, c, cOff, ldc, rows, init, b * MR);
+                    } else {
+                        MicroKernels.addTile(sums, c, cOff, ldc, rows);
+                    }
+                }
+            }
+            if (!straight) {
+                for (int b = 0; b < blocks; b++) {
+                    int rows = Math.min(MR, job.m - b * MR);
+                    for (int r = 0; r < rows; r++) {
+                        int base = (img * job.m + b * MR + r) * dstPlane;
+                        int tile = (b * MR + r) * NB;
+                        for (int j = 0; j < count; j++) job.dst[base + pos[j]] = tiles[tile + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * In-place path for fewer than 8 rows: tiles of SMALL_NB consecutive plane positions, padding columns
+     * included, each summing the whole depth before it joins the destination (or the row's start value).
+     */
+    private static void bandInPlace(Job job, int img, int t0, int t1, float[] band, float[] packed, int[] kOff,
+                                    float[] init, Buffers buf) {
+        int k = job.k;
+        float[] tile = buf.floats(2, SMALL_MR * SMALL_NB);
+        int dstPlane = job.dstH * job.dstW;
+        int span = (t1 - t0) * job.wq;
+        int blocks = (int) Parallel.ceilDiv(job.m, SMALL_MR);
+        for (int p0 = 0; p0 < span; p0 += SMALL_NB) {
+            for (int b = 0; b < blocks; b++) {
+                MicroKernels.offsets3x8(k, packed, b * k * SMALL_MR, band, kOff, p0, tile);
+                int rows = Math.min(SMALL_MR, job.m - b * SMALL_MR);
+                for (int r = 0; r < rows; r++) {
+                    int m = b * SMALL_MR + r;
+                    int base = (img * job.m + m) * dstPlane;
+                    for (int j = 0; j < SMALL_NB && p0 + j < span; j++) {
+                        int t = (p0 + j) / job.wq;
+                        int u = (p0 + j) % job.wq;
+                        if (u >= job.gridW) continue;   // a padding column of the planes
+                        int at = base + (job.oy0 + job.os * (t0 + t)) * job.dstW + job.ox0 + job.os * u;
+                        job.dst[at] = (init != null ? init[m] : job.dst[at]) + tile[r * SMALL_NB + j];
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- backward-weight ----
+
+    @Override
+    public void backwardWeight(ConvGeometry g, float[] x, float[] gy, float[] gw) {
+        if (Winograd.appliesToWeights(g)) {
+            winograd.backwardWeight(g, x, gy, gw);
+            return;
+        }
+        int n = g.n();
+        int cin = g.inChannels();
+        int cout = g.outChannels();
+        int kh = g.kernelHeight();
+        int kw = g.kernelWidth();
+        int stride = g.stride();
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        int pixels = oh * ow;
+        // The NHWC copy covers exactly the padded rows and columns the output pixels reach.
+        int hp = (oh - 1) * stride + kh;
+        int wp = (ow - 1) * stride + kw;
+        int run = kw * cin;   // consecutive (kx, c) values one kernel row sees at one pixel
+        boolean small = cout < MR;
+        int mr = small ? SMALL_MR : MR;
+        int nb = small ? W_SMALL_NB : W_NB;
+        int mBlocks = (int) Parallel.ceilDiv(cout, mr);
+        // Few input channels (the discriminator's first layer: 3, so 9 values per kernel row): all kernel rows
+        // share one tile, gathered side by side, instead of one mostly empty tile each.
+        boolean fused = !small && kh * run <= nb;
+        int rowsPerTile = fused ? kh : 1;
+        int tileRows = fused ? 1 : kh;
+        int chunks = fused ? 1 : (int) Parallel.ceilDiv(run, nb);
+        int tiles = mBlocks * tileRows * chunks;
+        int tileSize = mr * nb;
+        int imageFloats = hp * wp * cin;
+        // Images per group: the NHWC copies within GROUP_FLOATS, and the packed gy within PACKED_FLOATS so it is
+        // still in cache when the kernels read it back (the discriminator's first layer has 37 MB of gy).
+        int packedPerImage = (int) Parallel.ceilDiv(cout, MR) * MR * pixels;
+        int group = Math.max(1, Math.min(n, Math.min(GROUP_FLOATS / imageFloats, PACKED_FLOATS / packedPerImage)));
+
+        Buffers call = callBuffers.get();
+        double[] acc = call.doubles(tiles * tileSize);
+        Arrays.fill(acc, 0, tiles * tileSize, 0.0);
+        // Slack past the last image: the last chunk of a row reads up to a tile's width beyond its run.
+        float[] xs = call.floats(0, group * imageFloats + nb + L);
+        // Pixel p = (y, x) of a gy plane sees its NHWC values (kx, c) for kernel row 0 at xAt[p].
+        int[] xAt = call.ints(0, pixels);
+        for (int y = 0, p = 0; y < oh; y++) {
+            for (int u = 0; u < ow; u++, p++) xAt[p] = (y * wp + u) * stride * cin;
+        }
+        // Chunks of at most PIXEL_TILE pixels, of balanced size.
+        int pixelChunks = (int) Parallel.ceilDiv(pixels, Conv.PIXEL_TILE);
+        int perChunk = (int) Parallel.ceilDiv(pixels, pixelChunks);
+        if (small) {
+            // Fewer than 8 output channels (the tail): gy rows broadcast in place, 3x6 tiles.
+            int items = Math.min(tiles, 4 * parallel.threads());
+            for (int g0 = 0; g0 < n; g0 += group) {
+                int first = g0;
+                int count = Math.min(group, n - g0);
+                parallel.forEach(count, i -> toNhwc(g, x, first + i, hp, wp, xs, i * imageFloats));
+                parallel.forEach(items, item -> {
+                    int tile0 = (int) ((long) item * tiles / items);
+                    int tile1 = (int) ((long) (item + 1) * tiles / items);
+                    float[] tile = itemBuffers.get().floats(2, tileSize);
+                    for (int i = 0; i < count; i++) {
+                        int img = first + i;
+                        for (int t = tile0; t < tile1; t++) {
+                            int chunk = t % chunks;
+                            int ky = (t / chunks) % kh;
+                            int mb = t / (chunks * kh);
+                            int rows = Math.min(mr, cout - mb * mr);
+                            int gyOff = (img * cout + mb * mr) * pixels;
+                            int xOff = i * imageFloats + ky * wp * cin + chunk * nb;
+                            for (int p0 = 0; p0 < pixels; p0 += perChunk) {
+                                int p1 = Math.min(pixels, p0 + perChunk);
+                                MicroKernels.weight3x6(gy, gyOff, pixels, rows, xs, xOff, xAt, p0, p1, tile);
+                                MicroKernels.addToDouble(tile, 0, acc, t * tileSize, tileSize);
+                            }
+                        }
+                    }
+                });
+            }
+        } else {
+            // Both operands packed, so the 8x3 kernel streams contiguous panels: gy as [block of 8 channels]
+            // [pixel of the image group][8] (shared by all items), and per item and pixel chunk the (kx, c) runs
+            // of its kernel row and column chunk as [pixel][NB], reused by every block of 8 output channels.
+            // Chunks run over the group's pixels, across images, so small images (the discriminator's 6x6
+            // outputs) still sum up to PIXEL_TILE pixels in registers before each flush to double.
+            int groupPixels = group * pixels;
+            float[] gyPacked = call.floats(1, mBlocks * groupPixels * MR);
+            int[] xAtGroup = call.ints(1, groupPixels);
+            for (int g0 = 0; g0 < n; g0 += group) {
+                int first = g0;
+                int count = Math.min(group, n - g0);
+                int qCount = count * pixels;
+                int qChunks = (int) Parallel.ceilDiv(qCount, Conv.PIXEL_TILE);
+                int qPerChunk = (int) Parallel.ceilDiv(qCount, qChunks);
+                for (int q = 0; q < qCount; q++) xAtGroup[q] = (q / pixels) * imageFloats + xAt[q % pixels];
+                parallel.forEach(count, i -> {
+                    toNhwc(g, x, first + i, hp, wp, xs, i * imageFloats);
+                    packRows(gy, (first + i) * cout * pixels, cout, pixels, gyPacked, i * pixels * MR, qCount * MR);
+                });
+                parallel.forEach(tileRows * chunks, item -> {
+                    int chunk = item % chunks;
+                    int ky = item / chunks;
+                    Buffers buf = itemBuffers.get();
+                    float[] tile = buf.floats(2, tileSize);
+                    // Lanes past the gathered values hold stale floats; their sums are never read.
+                    float[] panel = buf.floats(fused ? 3 : 1, qPerChunk * NB);
+                    int xOff = ky * wp * cin + chunk * nb;
+                    for (int q0 = 0; q0 < qCount; q0 += qPerChunk) {
+                        int q1 = Math.min(qCount, q0 + qPerChunk);
+                        if (fused) {
+                            for (int q = q0; q < q1; q++) {
+                                // Whole vectors, left to right: each run's overhang is overwritten by the next, and
+                                // the last one's lands in lanes past the gathered values.
+                                for (int r = 0; r < kh; r++) {
+                                    MicroKernels.copyWhole(xs, xOff + r * wp * cin + xAtGroup[q], panel,
+                                            (q - q0) * NB + r * run, run);
+                                }
+                            }
+                        } else {
+                            MicroKernels.gatherRuns(xs, xOff, xAtGroup, q0, q1, panel);
+                        }
+                        for (int mb = 0; mb < mBlocks; mb++) {
+                            MicroKernels.packed8x3(q1 - q0, gyPacked, (mb * qCount + q0) * MR, panel, 0, NB, tile);
+                            int t = (mb * tileRows + ky) * chunks + chunk;
+                            MicroKernels.addToDouble(tile, 0, acc, t * tileSize, tileSize);
+                        }
+                    }
+                });
+            }
+        }
+        // Where lane `col` of a tile row's sums goes in a filter [Cin][KH][KW], kernel row offset aside.
+        int[] colOffset = call.ints(2, run * rowsPerTile);
+        for (int col = 0; col < run * rowsPerTile; col++) {
+            colOffset[col] = (col % cin) * kh * kw + (col / run) * kw + (col % run) / cin;
+        }
+        parallel.forEach(tiles, t -> {
+            int chunk = t % chunks;
+            int tileRow = (t / chunks) % tileRows;
+            int mb = t / (chunks * tileRows);
+            int rows = Math.min(mr, cout - mb * mr);
+            int lanes = Math.min(nb, run * rowsPerTile - chunk * nb);
+            for (int r = 0; r < rows; r++) {
+                int filter = (mb * mr + r) * cin * kh * kw + tileRow * kw;
+                int from = t * tileSize + r * nb;
+                for (int lane = 0; lane < lanes; lane++) {
+                    int at = filter + colOffset[chunk * nb + lane];
+                    gw[at] = (float) (gw[at] + acc[from + lane]);
+                }
+            }
+        });
+    }
+    /**
+     * Image {@code img} of x into NHWC with the zero padding included: {@code xs[at + (r * wp + v) * Cin + c] =
+     * x[img][c][r - pad][v - pad]} for {@code r < hp}, {@code v < wp}.
+     */
+    private static void toNhwc(ConvGeometry g, float[] x, int img, int hp, int wp, float[] xs, int at) {
+        int cin = g.inChannels();
+        int h = g.inHeight();
+        int w = g.inWidth();
+        int pad = g.padding();
+        int vLo = Math.min(wp, pad);
+        int vHi = Math.max(vLo, Math.min(wp, w + pad));
+        for (int r = 0; r < hp; r++) {
+            int row = at + r * wp * cin;
+            int sy = r - pad;
+            if (sy < 0 || sy >= h) {
+                Arrays.fill(xs, row, row + wp * cin, 0f);
+                continue;
+            }
+            Arrays.fill(xs, row, row + vLo * cin, 0f);
+            Arrays.fill(xs, row + vHi * cin, row + wp * cin, 0f);
+            int from = (img * cin * h + sy) * w - pad;
+            if (cin % 4 == 0) {
+                Winograd.transposeRow(x, from + vLo, h * w, cin, vHi - vLo, xs, row + vLo * cin);
+            } else {
+                for (int c = 0; c < cin; c++) {
+                    int sc = from + c * h * w;
+                    for (int v = vLo; v < vHi; v++) xs[row + v * cin + c] = x[sc + v];
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [0, rows)} of a {@code rows x width} matrix at {@code src[from]} packed per block of 8 rows
+     * as {@code [block][column][8]}, block b at {@code dst[at + b * blockStride]}, zero past the last row: the
+     * A panels of packed8x3. In column chunks, so the chunk's panel stays in L1 while its 8 rows are written.
+     */
+    private static void packRows(float[] src, int from, int rows, int width, float[] dst, int at, int blockStride) {
+        final int chunk = 512;
+        int blocks = (int) Parallel.ceilDiv(rows, MR);
+        for (int b = 0; b < blocks; b++) {
+            for (int c0 = 0; c0 < width; c0 += chunk) {
+                int c1 = Math.min(width, c0 + chunk);
+                for (int r = 0; r < MR; r++) {
+                    int row = b * MR + r;
+                    int d = at + b * blockStride + c0 * MR + r;
+                    if (row >= rows) {
+                        for (int col = c0; col < c1; col++, d += MR) dst[d] = 0f;
+                        continue;
+                    }
+                    int s = from + row * width;
+                    for (int col = c0; col < c1; col++, d += MR) dst[d] = src[s + col];
+                }
+            }
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return Math.floorDiv(a + b - 1, b);
+    }
+}

@@ -1,0 +1,414 @@
+package srgan.engine.backend.cpu;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The element-wise loops of the CPU backend on the Vector API, each over an index range {@code [from, to)} of
+ * one work item; the backend keeps the splitting into items, so results stay independent of the thread count.
+ *
+ * <p>The numerics are the scalar path's: every formula the scalar code evaluates in double is evaluated here in
+ * double too (each float vector is widened into two double vectors, computed on, and narrowed back, rounding
+ * once), and every sum accumulates in double. Only the order of additions inside a sum differs (lane-wise
+ * partial sums), which the parity tolerances allow. The speed comes from the loops themselves: C2 does not
+ * vectorise the scalar loops' float-double conversions, and {@code Math.tanh} is a library call per element,
+ * against the short-vector math library the Vector API uses.
+ *
+ * <p>Only the species of {@link MicroKernels} are used (see there why).
+ */
+final class VectorOps {
+    private static final VectorSpecies<Float> F = MicroKernels.F;
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    /** Lanes of the upper half of a float vector: where the second narrowed double vector goes. */
+    private static final VectorMask<Float> UPPER = VectorMask.fromLong(F, ((1L << L) - 1) & ~((1L << (L / 2)) - 1));
+
+    private VectorOps() {
+    }
+
+    /** Whether these loops apply: a float vector must widen into exactly two double vectors. */
+    static boolean supported() {
+        return D.length() * 2 == L;
+    }
+
+    private static DoubleVector lo(FloatVector v) {
+        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
+    }
+
+    private static DoubleVector hi(FloatVector v) {
+        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 1);
+    }
+
+    /** Rounds two double vectors to one float vector (lo into the lower lanes). */
+    private static FloatVector narrow(DoubleVector lo, DoubleVector hi) {
+        FloatVector a = (FloatVector) lo.convertShape(VectorOperators.D2F, F, 0);
+        FloatVector b = (FloatVector) hi.convertShape(VectorOperators.D2F, F, -1);
+        return a.blend(b, UPPER);
+    }
+
+    // ---- sums ----
+
+    /** {@code sum x[from, to)} in double. */
+    static double sum(float[] x, int from, int to) {
+        DoubleVector a = DoubleVector.zero(D);
+        DoubleVector b = a;
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            a = a.add(lo(v));
+            b = b.add(hi(v));
+        }
+        double s = a.add(b).reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) s += x[i];
+        return s;
+    }
+
+    /** {@code sum (x - mean)^2 over [from, to)} in double. */
+    static double squaredDeviations(float[] x, int from, int to, double mean) {
+        DoubleVector a = DoubleVector.zero(D);
+        DoubleVector b = a;
+        DoubleVector mv = DoubleVector.broadcast(D, mean);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            DoubleVector dl = lo(v).sub(mv);
+            DoubleVector dh = hi(v).sub(mv);
+            a = dl.fma(dl, a);
+            b = dh.fma(dh, b);
+        }
+        double s = a.add(b).reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) {
+            double d = x[i] - mean;
+            s += d * d;
+        }
+        return s;
+    }
+
+    /** {@code acc[a + c] += src[s + c]} for {@code c < len}, in double. */
+    static void accumulate(float[] src, int s, double[] acc, int a, int len) {
+        int c = 0;
+        int half = L / 2;
+        for (; c <= len - L; c += L) {
+            FloatVector v = FloatVector.fromArray(F, src, s + c);
+            lo(v).add(DoubleVector.fromArray(D, acc, a + c)).intoArray(acc, a + c);
+            hi(v).add(DoubleVector.fromArray(D, acc, a + c + half)).intoArray(acc, a + c + half);
+        }
+        for (; c < len; c++) acc[a + c] += src[s + c];
+    }
+
+    /** {@code dst[i] = (float) (dst[i] + scale * src[i])} for i in {@code [from, to)}. */
+    static void addScaled(float[] src, float[] dst, int from, int to, double scale) {
+        DoubleVector sv = DoubleVector.broadcast(D, scale);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector s = FloatVector.fromArray(F, src, i);
+            FloatVector d = FloatVector.fromArray(F, dst, i);
+            narrow(lo(s).fma(sv, lo(d)), hi(s).fma(sv, hi(d))).intoArray(dst, i);
+        }
+        for (; i < to; i++) dst[i] = (float) (dst[i] + scale * src[i]);
+    }
+
+    // ---- batch norm ----
+
+    /** {@code y = (float) ((x - mean) * scale + beta)} over {@code [from, to)}. */
+    static void normalise(float[] x, float[] y, int from, int to, double mean, double scale, double beta) {
+        DoubleVector mv = DoubleVector.broadcast(D, mean);
+        DoubleVector sv = DoubleVector.broadcast(D, scale);
+        DoubleVector bv = DoubleVector.broadcast(D, beta);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            narrow(lo(v).sub(mv).fma(sv, bv), hi(v).sub(mv).fma(sv, bv)).intoArray(y, i);
+        }
+        for (; i < to; i++) y[i] = (float) ((x[i] - mean) * scale + beta);
+    }
+
+    /** Adds {@code sum gy} to {@code sums[0]} and {@code sum gy * (x - mean) * invStd} to {@code sums[1]}. */
+    static void gradientSums(float[] x, float[] gy, int from, int to, double mean, double invStd, double[] sums) {
+        DoubleVector g0 = DoubleVector.zero(D);
+        DoubleVector g1 = g0;
+        DoubleVector p0 = g0;
+        DoubleVector p1 = g0;
+        DoubleVector mv = DoubleVector.broadcast(D, mean);
+        DoubleVector inv = DoubleVector.broadcast(D, invStd);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, i);
+            FloatVector gv = FloatVector.fromArray(F, gy, i);
+            DoubleVector gl = lo(gv);
+            DoubleVector gh = hi(gv);
+            g0 = g0.add(gl);
+            g1 = g1.add(gh);
+            p0 = gl.mul(lo(xv).sub(mv).mul(inv)).add(p0);
+            p1 = gh.mul(hi(xv).sub(mv).mul(inv)).add(p1);
+        }
+        double sumGy = g0.add(g1).reduceLanes(VectorOperators.ADD);
+        double sumGyXhat = p0.add(p1).reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) {
+            double g = gy[i];
+            sumGy += g;
+            sumGyXhat += g * (x[i] - mean) * invStd;
+        }
+        sums[0] += sumGy;
+        sums[1] += sumGyXhat;
+    }
+
+    /** {@code gx = (float) (gx + k * (gy - meanGy - (x - mean) * invStd * meanGyXhat))} over {@code [from, to)}. */
+    static void batchNormGx(float[] x, float[] gy, float[] gx, int from, int to, double mean, double invStd, double k,
+                            double meanGy, double meanGyXhat) {
+        DoubleVector kv = DoubleVector.broadcast(D, k);
+        DoubleVector mg = DoubleVector.broadcast(D, meanGy);
+        DoubleVector mean2 = DoubleVector.broadcast(D, mean);
+        DoubleVector inv = DoubleVector.broadcast(D, invStd);
+        DoubleVector mgx = DoubleVector.broadcast(D, meanGyXhat);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, i);
+            FloatVector gv = FloatVector.fromArray(F, gy, i);
+            FloatVector old = FloatVector.fromArray(F, gx, i);
+            DoubleVector l = lo(gv).sub(mg).sub(lo(xv).sub(mean2).mul(inv).mul(mgx)).fma(kv, lo(old));
+            DoubleVector h = hi(gv).sub(mg).sub(hi(xv).sub(mean2).mul(inv).mul(mgx)).fma(kv, hi(old));
+            narrow(l, h).intoArray(gx, i);
+        }
+        for (; i < to; i++) {
+            double xhat = (x[i] - mean) * invStd;
+            gx[i] = (float) (gx[i] + k * (gy[i] - meanGy - xhat * meanGyXhat));
+        }
+    }
+
+    // ---- PReLU ----
+
+    /** {@code y = x > 0 ? x : a * x} over {@code [from, to)}. */
+    static void prelu(float[] x, float[] y, int from, int to, float a) {
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            v.mul(a).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, i);
+        }
+        for (; i < to; i++) y[i] = x[i] > 0 ? x[i] : a * x[i];
+    }
+
+    /**
+     * {@code gx = (float) (gx + (x > 0 ? 1 : a) * gy)} (gx may be null) and returns
+     * {@code sum over x <= 0 of x * gy}, both in double, over {@code [from, to)}.
+     */
+    static double preluBackward(float[] x, float[] gy, float[] gx, int from, int to, float a) {
+        DoubleVector s0 = DoubleVector.zero(D);
+        DoubleVector s1 = s0;
+        FloatVector alpha = FloatVector.broadcast(F, a);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, i);
+            FloatVector gv = FloatVector.fromArray(F, gy, i);
+            DoubleVector gl = lo(gv);
+            DoubleVector gh = hi(gv);
+            // min(x, 0) keeps NaN, as the scalar test "x > 0" sends NaN to the alpha side.
+            FloatVector neg = xv.min(0f);
+            s0 = lo(neg).fma(gl, s0);
+            s1 = hi(neg).fma(gh, s1);
+            if (gx != null) {
+                FloatVector factor = alpha.blend(one, xv.compare(VectorOperators.GT, 0f));
+                FloatVector old = FloatVector.fromArray(F, gx, i);
+                narrow(lo(factor).fma(gl, lo(old)), hi(factor).fma(gh, hi(old))).intoArray(gx, i);
+            }
+        }
+        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) {
+            float v = x[i];
+            if (v > 0) {
+                if (gx != null) gx[i] += gy[i];
+            } else {
+                if (gx != null) gx[i] = (float) (gx[i] + (double) a * gy[i]);
+                s += (double) v * gy[i];
+            }
+        }
+        return s;
+    }
+
+    // ---- unary ----
+    // One method per op, each called from its own lambda (CpuBackend.vectorUnary): several ops' loops compiled
+    // into one method would exceed C2's inlining budget (see MicroKernels).
+
+    /** {@code y = max(x, 0)}, NaN kept (as torch.relu). */
+    static void relu(float[] x, float[] y, int from, int to) {
+        int i = from;
+        for (; i <= to - L; i += L) FloatVector.fromArray(F, x, i).max(0f).intoArray(y, i);
+        for (; i < to; i++) y[i] = Math.max(x[i], 0f);
+    }
+
+    /** {@code y = x > 0 ? x : (float) (slope * x)}. */
+    static void leakyRelu(double slope, float[] x, float[] y, int from, int to) {
+        DoubleVector s = DoubleVector.broadcast(D, slope);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            narrow(lo(v).mul(s), hi(v).mul(s)).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, i);
+        }
+        for (; i < to; i++) y[i] = x[i] > 0 ? x[i] : (float) (slope * x[i]);
+    }
+
+    /** {@code y = (float) tanh(x)}, from the double tanh of the short-vector math library. */
+    static void tanh(float[] x, float[] y, int from, int to) {
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            narrow(lo(v).lanewise(VectorOperators.TANH), hi(v).lanewise(VectorOperators.TANH)).intoArray(y, i);
+        }
+        for (; i < to; i++) y[i] = (float) Math.tanh(x[i]);
+    }
+
+    /** {@code y = (float) (factor * x)}. */
+    static void scale(double factor, float[] x, float[] y, int from, int to) {
+        DoubleVector f = DoubleVector.broadcast(D, factor);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            narrow(lo(v).mul(f), hi(v).mul(f)).intoArray(y, i);
+        }
+        for (; i < to; i++) y[i] = (float) (factor * x[i]);
+    }
+
+    /** {@code y = (float) (x + value)}. */
+    static void addScalar(double value, float[] x, float[] y, int from, int to) {
+        DoubleVector a = DoubleVector.broadcast(D, value);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            narrow(lo(v).add(a), hi(v).add(a)).intoArray(y, i);
+        }
+        for (; i < to; i++) y[i] = (float) (x[i] + value);
+    }
+
+    /** {@code gx += x > 0 ? gy : 0}. */
+    static void reluBackward(float[] x, float[] gy, float[] gx, int from, int to) {
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            FloatVector old = FloatVector.fromArray(F, gx, i);
+            old.blend(old.add(FloatVector.fromArray(F, gy, i)), v.compare(VectorOperators.GT, 0f)).intoArray(gx, i);
+        }
+        for (; i < to; i++) if (x[i] > 0) gx[i] += gy[i];
+    }
+
+    /**
+     * {@code gx = x > 0 ? gx + gy : (float) (gx + slope * gy)}: both sides in double, rounded once each, then
+     * chosen by the sign of x.
+     */
+    static void leakyReluBackward(double slope, float[] x, float[] gy, float[] gx, int from, int to) {
+        DoubleVector s = DoubleVector.broadcast(D, slope);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            FloatVector g = FloatVector.fromArray(F, gy, i);
+            FloatVector old = FloatVector.fromArray(F, gx, i);
+            FloatVector negative = narrow(lo(g).fma(s, lo(old)), hi(g).fma(s, hi(old)));
+            negative.blend(old.add(g), v.compare(VectorOperators.GT, 0f)).intoArray(gx, i);
+        }
+        for (; i < to; i++) gx[i] = x[i] > 0 ? gx[i] + gy[i] : (float) (gx[i] + slope * gy[i]);
+    }
+
+    /** {@code gx = (float) (gx + (1 - y^2) * gy)}, y = tanh(x). */
+    static void tanhBackward(float[] y, float[] gy, float[] gx, int from, int to) {
+        DoubleVector one = DoubleVector.broadcast(D, 1.0);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector t = FloatVector.fromArray(F, y, i);
+            FloatVector g = FloatVector.fromArray(F, gy, i);
+            FloatVector old = FloatVector.fromArray(F, gx, i);
+            DoubleVector tl = lo(t);
+            DoubleVector th = hi(t);
+            narrow(tl.neg().fma(tl, one).fma(lo(g), lo(old)), th.neg().fma(th, one).fma(hi(g), hi(old)))
+                    .intoArray(gx, i);
+        }
+        for (; i < to; i++) {
+            double t = y[i];
+            gx[i] = (float) (gx[i] + (1 - t * t) * gy[i]);
+        }
+    }
+
+    /** {@code gx = (float) (gx + factor * gy)}. */
+    static void scaleBackward(double factor, float[] gy, float[] gx, int from, int to) {
+        DoubleVector f = DoubleVector.broadcast(D, factor);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gy, i);
+            FloatVector old = FloatVector.fromArray(F, gx, i);
+            narrow(lo(g).fma(f, lo(old)), hi(g).fma(f, hi(old))).intoArray(gx, i);
+        }
+        for (; i < to; i++) gx[i] = (float) (gx[i] + factor * gy[i]);
+    }
+
+    /** {@code gx += gy}. */
+    static void addBackward(float[] gy, float[] gx, int from, int to) {
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector.fromArray(F, gx, i).add(FloatVector.fromArray(F, gy, i)).intoArray(gx, i);
+        }
+        for (; i < to; i++) gx[i] += gy[i];
+    }
+
+    // ---- Adam ----
+
+    /**
+     * One moment of an Adam step over {@code [from, to)} of one parameter, in double as the scalar loop:
+     * {@code m = beta * m + (1 - beta) * g} for the first moment, {@code m = beta * m + (1 - beta) * g^2} for the
+     * second ({@code squared}), rounded once, where {@code g = grad + decay * p}. The step is split into the
+     * two moments and {@link #adamUpdate}, three loops run as three passes, because any two of them in one
+     * compiled method exceed C2's inlining budget (see {@link MicroKernels}).
+     */
+    static void adamMoment(float[] p, float[] g, float[] m, int from, int to, double beta, double decay,
+                           boolean squared) {
+        int i = from;
+        double c = 1 - beta;
+        DoubleVector cv = DoubleVector.broadcast(D, c);
+        DoubleVector bv = DoubleVector.broadcast(D, beta);
+        DoubleVector dv = DoubleVector.broadcast(D, decay);
+        for (; i <= to - L; i += L) {
+            FloatVector gv = FloatVector.fromArray(F, g, i);
+            DoubleVector gl = lo(gv);
+            DoubleVector gh = hi(gv);
+            if (decay != 0) {
+                FloatVector pv = FloatVector.fromArray(F, p, i);
+                gl = lo(pv).mul(dv).add(gl);
+                gh = hi(pv).mul(dv).add(gh);
+            }
+            DoubleVector tl = gl.mul(cv);
+            DoubleVector th = gh.mul(cv);
+            if (squared) {
+                tl = tl.mul(gl);
+                th = th.mul(gh);
+            }
+            FloatVector mv = FloatVector.fromArray(F, m, i);
+            narrow(lo(mv).mul(bv).add(tl), hi(mv).mul(bv).add(th)).intoArray(m, i);
+        }
+        for (; i < to; i++) {
+            double gi = decay != 0 ? g[i] + decay * p[i] : g[i];
+            m[i] = (float) (beta * m[i] + (squared ? c * gi * gi : c * gi));
+        }
+    }
+
+    /**
+     * The second half: {@code p = p - stepSize * m / (sqrt(v) / bc2Sqrt + eps)} in double from the float
+     * moments, so state and step agree exactly.
+     */
+    static void adamUpdate(float[] p, float[] m, float[] v, int from, int to, double eps, double stepSize,
+                           double bc2Sqrt) {
+        DoubleVector step = DoubleVector.broadcast(D, stepSize);
+        DoubleVector bc = DoubleVector.broadcast(D, bc2Sqrt);
+        DoubleVector e = DoubleVector.broadcast(D, eps);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector pv = FloatVector.fromArray(F, p, i);
+            FloatVector mv = FloatVector.fromArray(F, m, i);
+            FloatVector vv = FloatVector.fromArray(F, v, i);
+            DoubleVector dl = lo(vv).lanewise(VectorOperators.SQRT).div(bc).add(e);
+            DoubleVector dh = hi(vv).lanewise(VectorOperators.SQRT).div(bc).add(e);
+            narrow(lo(pv).sub(lo(mv).mul(step).div(dl)), hi(pv).sub(hi(mv).mul(step).div(dh))).intoArray(p, i);
+        }
+        for (; i < to; i++) p[i] = (float) (p[i] - stepSize * m[i] / (Math.sqrt(v[i]) / bc2Sqrt + eps));
+    }
+}

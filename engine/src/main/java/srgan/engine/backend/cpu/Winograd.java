@@ -1,0 +1,512 @@
+package srgan.engine.backend.cpu;
+
+import static srgan.engine.backend.cpu.MicroKernels.F;
+import static srgan.engine.backend.cpu.MicroKernels.L;
+
+import java.util.Arrays;
+
+import jdk.incubator.vector.FloatVector;
+
+import srgan.engine.backend.ConvGeometry;
+
+/**
+ * 3x3, stride-1, padding-1 convolutions (SRResNet's body and upsampling layers, the discriminator's stride-1
+ * layers) by Winograd's minimal filtering F(2x2, 3x3): each 2x2 block of outputs ("tile") costs 16 multiplies
+ * per input channel instead of 36, so the three passes do 2.25 times fewer FLOPs than the direct kernels of
+ * {@link VectorConv}. With {@code d} a 4x4 input patch, {@code g} a 3x3 filter and {@code dy} a 2x2 output
+ * gradient (Lavin and Gray, 2015):
+ * <pre>
+ *   y   = A^T [ (G g G^T) (.) (B^T d B) ] A          forward (and backward-data, with the filter flipped)
+ *   dg  = G^T [ sum over tiles (A dy A^T) (.) (B^T d B) ] G      backward-weight
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1],
+ *   A^T = [1 1 1 0; 0 1 -1 -1]
+ * </pre>
+ * where (.) is the element-wise product, which over channels becomes 16 independent GEMMs, one per position
+ * of the 4x4 transformed tile.
+ *
+ * <p>Numerics. The transforms only add, subtract and halve, and the sums run over the same channels (or, for
+ * the weight gradient, over at most {@link #CHUNK_TILES} tiles = {@link Conv#PIXEL_TILE} pixels in float, then
+ * in double, as the direct kernels). Measured in a float32 simulation against the parity tests' tolerances
+ * ({@code 4 sqrt(K) U} relative to the output's scale), F(2x2, 3x3) stays within 0.7 of the bound on every test
+ * shape, as the direct kernels do (within 0.35); F(4x4, 3x3), 4 times fewer multiplies, exceeds it up to 11-fold,
+ * so it is not used.
+ *
+ * <p>Layout. Channels are the vector lanes throughout: the input is copied to NHWC with its zero padding, so a
+ * patch element of 16 channels is one vector load; transformed tiles are stored {@code [position][tile][channel]}
+ * and the GEMMs broadcast along tiles and vectorise along output channels (6x4 kernel). Hence the requirement
+ * that both channel counts be multiples of {@link #CHANNELS} (64 with AVX-512), which every such layer of SRGAN
+ * meets; other layers take the direct path. Results do not depend on the thread count.
+ */
+final class Winograd {
+    /** Channel counts must be multiples of this: the GEMMs' vector width. */
+    static final int CHANNELS = 4 * L;
+    /** Rows of the 6x4 micro-tile. */
+    private static final int MR = 6;
+    /** Tiles per float chain of the weight gradient: 4 pixels each, {@link Conv#PIXEL_TILE} in all. */
+    static final int CHUNK_TILES = Conv.PIXEL_TILE / 4;
+    /** Tiles per work item of the forward GEMMs. */
+    private static final int GEMM_TILES = 8 * MR;
+    /** Partitions of the weight gradient's tiles: fixed, so results do not depend on the thread count. */
+    private static final int PARTITIONS = 4;
+    /** Most doubles of partial weight gradients (one per partition of the tiles) held at once. */
+    private static final int PARTIAL_DOUBLES = 1 << 20;
+    /** Tiles per work item of the forward pass (whole tile rows): their transforms stay in L2. */
+    private static final int BAND_TILES = 64;
+
+    private final Parallel parallel;
+    private final ThreadLocal<Buffers> callBuffers = ThreadLocal.withInitial(Buffers::new);
+    private final ThreadLocal<Buffers> itemBuffers = ThreadLocal.withInitial(Buffers::new);
+    private final ThreadLocal<float[][]> itemTile = ThreadLocal.withInitial(() -> new float[1][]);
+
+    Winograd(Parallel parallel) {
+        this.parallel = parallel;
+    }
+
+    /** Per-thread scratch of at least {@code size} floats: a micro-tile, transform temporaries, output rows. */
+    private float[] scratch(int size) {
+        float[][] slot = itemTile.get();
+        if (slot[0] == null || slot[0].length < size) slot[0] = new float[size];
+        return slot[0];
+    }
+
+    /** Whether a convolution takes this path. */
+    static boolean applies(ConvGeometry g) {
+        return g.kernelHeight() == 3 && g.kernelWidth() == 3 && g.stride() == 1 && g.padding() == 1
+                && g.inChannels() % CHANNELS == 0 && g.outChannels() % CHANNELS == 0;
+    }
+
+    /** Grow-only per-call arrays, so steady-state training allocates nothing here. */
+    private static final class Buffers {
+        private final float[][] floats = new float[5][];
+        private double[] doubles;
+
+        float[] floats(int slot, long size) {
+            float[] f = floats[slot];
+            if (f == null || f.length < size) floats[slot] = f = new float[Math.toIntExact(size)];
+            return f;
+        }
+
+        double[] doubles(long size) {
+            if (doubles == null || doubles.length < size) doubles = new double[Math.toIntExact(size)];
+            return doubles;
+        }
+    }
+
+    /** One filter tap {@code (out, in, ky, kx)} of a convolution, in whatever layout the caller keeps it. */
+    @FunctionalInterface
+    private interface Filter {
+        float get(int out, int in, int ky, int kx);
+    }
+
+    /** Scratch floats an item needs: a 6x4 micro-tile, or 16 transform vectors plus two output rows. */
+    private static int scratchSize(Grid grid) {
+        return Math.max(MR * CHANNELS, (8 + 4 * grid.tw()) * L + 16 * L);
+    }
+
+    /** Tile grid and padded NHWC copy of one image. */
+    private record Grid(int h, int w, int th, int tw) {
+        static Grid of(int h, int w) {
+            return new Grid(h, w, (h + 1) / 2, (w + 1) / 2);
+        }
+
+        int tiles() {
+            return th * tw;
+        }
+
+        /** Rows and columns of the padded copy: one zero row/column before, enough after for whole tiles. */
+        int hp() {
+            return 2 * th + 2;
+        }
+
+        int wp() {
+            return 2 * tw + 2;
+        }
+    }
+
+    // ---- forward and backward-data ----
+
+    void forward(ConvGeometry g, float[] x, float[] w, float[] bias, float[] y) {
+        int cin = g.inChannels();
+        convolve(g.n(), cin, g.outChannels(), Grid.of(g.inHeight(), g.inWidth()), x,
+                (o, c, ky, kx) -> w[((o * cin + c) * 3 + ky) * 3 + kx], bias, true, y);
+    }
+
+    /** At stride 1 and padding 1 the input gradient is the output gradient correlated with the flipped filter. */
+    void backwardData(ConvGeometry g, float[] w, float[] gy, float[] gx) {
+        int cin = g.inChannels();
+        convolve(g.n(), g.outChannels(), cin, Grid.of(g.inHeight(), g.inWidth()), gy,
+                (c, o, ky, kx) -> w[((o * cin + c) * 3 + 2 - ky) * 3 + 2 - kx], null, false, gx);
+    }
+
+    /**
+     * {@code dst (+)= conv3x3(src, filter)} with padding 1: {@code src [n][cin][h][w]}, {@code dst
+     * [n][cout][h][w]}; with {@code overwrite}, dst is written from the bias (or zero), else added to.
+     */
+    private void convolve(int n, int cin, int cout, Grid grid, float[] src, Filter filter, float[] bias,
+                          boolean overwrite, float[] dst) {
+        Buffers call = callBuffers.get();
+        // U[pos][c][o] = (G g G^T)[pos] for filter (o, c).
+        float[] u = call.floats(0, 16L * cin * cout);
+        parallel.forRange(cin, 1, (from, to) -> {
+            double[] t = new double[16];
+            double[] rows = new double[12];
+            for (int c = from; c < to; c++) {
+                for (int o = 0; o < cout; o++) {
+                    transformFilter(filter, o, c, rows, t);
+                    for (int pos = 0; pos < 16; pos++) u[(pos * cin + c) * cout + o] = (float) t[pos];
+                }
+            }
+        });
+        // Work items are bands of tile rows of one image, each taken from NHWC copy to output in buffers of
+        // its own that stay in L2: the transformed tiles are 4 times the size of the image, and a pass over them
+        // all from memory would cost more than the GEMMs.
+        int bandRows = Math.max(1, Math.min(grid.th(), BAND_TILES / grid.tw()));
+        int wanted = (int) Parallel.ceilDiv(3L * parallel.threads(), n);
+        bandRows = Math.max(1, Math.min(bandRows, (int) Parallel.ceilDiv(grid.th(), wanted)));
+        int rowsPerBand = bandRows;
+        int bands = (int) Parallel.ceilDiv(grid.th(), rowsPerBand);
+        parallel.forEach(n * bands, item -> {
+            int img = item / bands;
+            int i0 = (item % bands) * rowsPerBand;
+            int i1 = Math.min(grid.th(), i0 + rowsPerBand);
+            int tiles = (i1 - i0) * grid.tw();
+            Buffers buf = itemBuffers.get();
+            int rowFloats = grid.wp() * cin;
+            float[] band = buf.floats(0, (2L * (i1 - i0) + 2) * rowFloats);
+            float[] v = buf.floats(1, 16L * tiles * cin);
+            float[] m = buf.floats(2, (16L * tiles + MR) * cout);
+            float[] scratch = buf.floats(3, scratchSize(grid));
+            toPaddedNhwc(src, img, cin, grid, 2 * i0, 2 * i1 + 2, band, 0);
+            // The band's padded rows start at 2 * i0, its tiles at i0 * tw: shift both bases accordingly.
+            for (int i = i0; i < i1; i++) {
+                transformInputRow(band, -2 * i0 * rowFloats, cin, grid, i, v, tiles, -i0 * grid.tw(), scratch);
+            }
+            // M[pos][t][o] = sum over c of V[pos][t][c] U[pos][c][o].
+            for (int pos = 0; pos < 16; pos++) {
+                for (int o0 = 0; o0 < cout; o0 += CHANNELS) {
+                    for (int t = 0; t < tiles; t += MR) {
+                        int rows = Math.min(MR, tiles - t);
+                        // Writes six rows of M even past the band's last tile: M has a block of slack rows.
+                        MicroKernels.rows6x4(cin, v, (pos * tiles + t) * cin, cin, 1, rows, u, pos * cin * cout + o0,
+                                cout, m, (pos * tiles + t) * cout + o0, cout);
+                    }
+                }
+            }
+            for (int i = i0; i < i1; i++) {
+                transformOutputRow(m, tiles, -i0 * grid.tw(), cout, grid, i, dst, img, bias, overwrite, scratch);
+            }
+        });
+    }
+
+    /** {@code t[4 xi + nu] = (G g G^T)[xi][nu]} for filter (o, c), in double; {@code rows} is scratch. */
+    private static void transformFilter(Filter f, int o, int c, double[] rows, double[] t) {
+        // G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 of the filter's rows; then the same on columns.
+        for (int kx = 0; kx < 3; kx++) {
+            double g0 = f.get(o, c, 0, kx);
+            double g1 = f.get(o, c, 1, kx);
+            double g2 = f.get(o, c, 2, kx);
+            rows[kx] = g0;
+            rows[3 + kx] = (g0 + g1 + g2) / 2;
+            rows[6 + kx] = (g0 - g1 + g2) / 2;
+            rows[9 + kx] = g2;
+        }
+        for (int xi = 0; xi < 4; xi++) {
+            double g0 = rows[3 * xi];
+            double g1 = rows[3 * xi + 1];
+            double g2 = rows[3 * xi + 2];
+            t[4 * xi] = g0;
+            t[4 * xi + 1] = (g0 + g1 + g2) / 2;
+            t[4 * xi + 2] = (g0 - g1 + g2) / 2;
+            t[4 * xi + 3] = g2;
+        }
+    }
+
+    /**
+     * Padded rows {@code [r0, r1)} of image {@code img} of src into NHWC, starting at {@code dst[at]}, with a
+     * zero border: padded {@code (r, q)} is {@code src[r - 1][q - 1]}, zero outside the image.
+     */
+    private static void toPaddedNhwc(float[] src, int img, int channels, Grid grid, int r0, int r1, float[] dst,
+                                     int at) {
+        int wp = grid.wp();
+        int h = grid.h();
+        int w = grid.w();
+        int rowFloats = wp * channels;
+        int plane = h * w;
+        for (int r = r0; r < r1; r++) {
+            int row = at + (r - r0) * rowFloats;
+            if (r < 1 || r > h) {
+                Arrays.fill(dst, row, row + rowFloats, 0f);
+                continue;
+            }
+            Arrays.fill(dst, row, row + channels, 0f);
+            Arrays.fill(dst, row + (w + 1) * channels, row + rowFloats, 0f);
+            transposeRow(src, (img * channels * h + r - 1) * w, plane, channels, w, dst, row + channels);
+        }
+    }
+
+    /**
+     * One image row to NHWC: {@code dst[d + q * channels + c] = src[s + c * plane + q]} for {@code q < w},
+     * {@code c < channels} (a multiple of 4). Four channels at a time: four sequential read streams, and
+     * 16-byte runs of writes.
+     */
+    static void transposeRow(float[] src, int s, int plane, int channels, int w, float[] dst, int d) {
+        for (int c = 0; c < channels; c += 4) {
+            int s0 = s + c * plane;
+            int s1 = s0 + plane;
+            int s2 = s1 + plane;
+            int s3 = s2 + plane;
+            for (int q = 0, at = d + c; q < w; q++, at += channels) {
+                dst[at] = src[s0 + q];
+                dst[at + 1] = src[s1 + q];
+                dst[at + 2] = src[s2 + q];
+                dst[at + 3] = src[s3 + q];
+            }
+        }
+    }
+
+    /**
+     * {@code V[pos][t][c] = (B^T d B)[pos]} for the tiles of tile row i of one image, d the 4x4 patch at padded
+     * rows and columns {@code 2i.., 2j..}; vectorised over channels. Rows first ({@code u = d B}), through the
+     * scratch, then columns, so each loop holds a handful of vector operations (see MicroKernels on C2's
+     * inlining budget).
+     */
+    private static void transformInputRow(float[] nhwc, int at, int channels, Grid grid, int i, float[] v,
+                                          int tiles, int tileBase, float[] scratch) {
+        int wp = grid.wp();
+        int posStride = tiles * channels;
+        for (int j = 0; j < grid.tw(); j++) {
+            int t = tileBase + i * grid.tw() + j;
+            for (int c = 0; c < channels; c += L) {
+                int patch = at + ((2 * i) * wp + 2 * j) * channels + c;
+                for (int a = 0; a < 4; a++) {
+                    int p = patch + a * wp * channels;
+                    FloatVector d0 = FloatVector.fromArray(F, nhwc, p);
+                    FloatVector d1 = FloatVector.fromArray(F, nhwc, p + channels);
+                    FloatVector d2 = FloatVector.fromArray(F, nhwc, p + 2 * channels);
+                    FloatVector d3 = FloatVector.fromArray(F, nhwc, p + 3 * channels);
+                    d0.sub(d2).intoArray(scratch, (4 * a) * L);
+                    d1.add(d2).intoArray(scratch, (4 * a + 1) * L);
+                    d2.sub(d1).intoArray(scratch, (4 * a + 2) * L);
+                    d1.sub(d3).intoArray(scratch, (4 * a + 3) * L);
+                }
+                for (int nu = 0; nu < 4; nu++) {
+                    FloatVector r0 = FloatVector.fromArray(F, scratch, nu * L);
+                    FloatVector r1 = FloatVector.fromArray(F, scratch, (4 + nu) * L);
+                    FloatVector r2 = FloatVector.fromArray(F, scratch, (8 + nu) * L);
+                    FloatVector r3 = FloatVector.fromArray(F, scratch, (12 + nu) * L);
+                    int out = t * channels + c + nu * posStride;
+                    r0.sub(r2).intoArray(v, out);
+                    r1.add(r2).intoArray(v, out + 4 * posStride);
+                    r2.sub(r1).intoArray(v, out + 8 * posStride);
+                    r1.sub(r3).intoArray(v, out + 12 * posStride);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code y[2i + a][2j + b] (+)= (A^T M A)[a][b]} for the tiles of tile row i of image img, vectorised over
+     * output channels into two NHWC rows in scratch, which are then written out plane by plane (NCHW), within
+     * the image's bounds.
+     */
+    private static void transformOutputRow(float[] m, int tiles, int tileBase, int channels, Grid grid, int i,
+                                           float[] dst, int img, float[] bias, boolean overwrite, float[] scratch) {
+        int posStride = tiles * channels;
+        int w = grid.w();
+        int wq = 2 * grid.tw();
+        int rows = Math.min(2, grid.h() - 2 * i);
+        // scratch: 8 vectors of row sums, then the two output rows [a][x][lane] of one block of L channels.
+        int out = 8 * L;
+        for (int c = 0; c < channels; c += L) {
+            for (int j = 0; j < grid.tw(); j++) {
+                int in = (tileBase + i * grid.tw() + j) * channels + c;
+                // Rows: s = m0 + m1 + m2, d = m1 - m2 - m3 for each column nu.
+                for (int nu = 0; nu < 4; nu++) {
+                    FloatVector m0 = FloatVector.fromArray(F, m, in + nu * posStride);
+                    FloatVector m1 = FloatVector.fromArray(F, m, in + (4 + nu) * posStride);
+                    FloatVector m2 = FloatVector.fromArray(F, m, in + (8 + nu) * posStride);
+                    FloatVector m3 = FloatVector.fromArray(F, m, in + (12 + nu) * posStride);
+                    m0.add(m1).add(m2).intoArray(scratch, nu * L);
+                    m1.sub(m2).sub(m3).intoArray(scratch, (4 + nu) * L);
+                }
+                // Columns, for the two rows of the tile: y[a][0] = q0 + q1 + q2, y[a][1] = q1 - q2 - q3.
+                for (int a = 0; a < 2; a++) {
+                    FloatVector q0 = FloatVector.fromArray(F, scratch, (4 * a) * L);
+                    FloatVector q1 = FloatVector.fromArray(F, scratch, (4 * a + 1) * L);
+                    FloatVector q2 = FloatVector.fromArray(F, scratch, (4 * a + 2) * L);
+                    FloatVector q3 = FloatVector.fromArray(F, scratch, (4 * a + 3) * L);
+                    int at = out + (a * wq + 2 * j) * L;
+                    q0.add(q1).add(q2).intoArray(scratch, at);
+                    q1.sub(q2).sub(q3).intoArray(scratch, at + L);
+                }
+            }
+            for (int lane = 0; lane < L; lane++) {
+                int o = c + lane;
+                float start = overwrite && bias != null ? bias[o] : 0f;
+                for (int a = 0; a < rows; a++) {
+                    int row = ((img * channels + o) * grid.h() + 2 * i + a) * w;
+                    int from = out + a * wq * L + lane;
+                    if (overwrite) {
+                        for (int x = 0; x < w; x++, from += L) dst[row + x] = start + scratch[from];
+                    } else {
+                        for (int x = 0; x < w; x++, from += L) dst[row + x] += scratch[from];
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- backward-weight ----
+
+    /** Whether the weight gradient takes this path: the transformed gradient must stay a few MiB. */
+    static boolean appliesToWeights(ConvGeometry g) {
+        return applies(g) && 16L * g.inChannels() * g.outChannels() <= PARTIAL_DOUBLES / 2;
+    }
+
+    /**
+     * {@code gw += G^T [sum over tiles (A dy A^T) (.) (B^T d B)] G}: the 16 transformed products are GEMMs over
+     * tiles, {@code dU[pos][o][c] = sum_t DY[pos][t][o] V[pos][t][c]}. Work items are a fixed number of
+     * partitions of the bands of tile rows (independent of the thread count), each band transformed in L2 and
+     * summed in float over at most {@link #CHUNK_TILES} tiles, then into the partition's double accumulator;
+     * the partitions are added in order at the end.
+     */
+    void backwardWeight(ConvGeometry g, float[] x, float[] gy, float[] gw) {
+        int n = g.n();
+        int cin = g.inChannels();
+        int cout = g.outChannels();
+        Grid grid = Grid.of(g.inHeight(), g.inWidth());
+        int size = 16 * cout * cin;
+        int bandRows = Math.max(1, Math.min(grid.th(), CHUNK_TILES / grid.tw()));
+        int bandsPerImage = (int) Parallel.ceilDiv(grid.th(), bandRows);
+        int bands = n * bandsPerImage;
+        int partitions = Math.max(1, Math.min(Math.min(PARTITIONS, bands), PARTIAL_DOUBLES / size));
+        Buffers call = callBuffers.get();
+        double[] partial = call.doubles((long) partitions * size);
+        int oBlocks = (int) Parallel.ceilDiv(cout, MR);
+        parallel.forEach(partitions, part -> {
+            Buffers buf = itemBuffers.get();
+            int b0 = (int) ((long) part * bands / partitions);
+            int b1 = (int) ((long) (part + 1) * bands / partitions);
+            int xRow = grid.wp() * cin;
+            int gyRow = 2 * grid.tw() * cout;
+            Arrays.fill(partial, part * size, (part + 1) * size, 0.0);
+            for (int b = b0; b < b1; b++) {
+                int img = b / bandsPerImage;
+                int i0 = (b % bandsPerImage) * bandRows;
+                int i1 = Math.min(grid.th(), i0 + bandRows);
+                int tiles = (i1 - i0) * grid.tw();
+                float[] xn = buf.floats(0, (2L * (i1 - i0) + 2) * xRow);
+                float[] gyn = buf.floats(4, 2L * (i1 - i0) * gyRow);
+                float[] v = buf.floats(1, 16L * tiles * cin);
+                float[] dy = buf.floats(2, 16L * tiles * cout);
+                float[] scratch = buf.floats(3, scratchSize(grid));
+                toPaddedNhwc(x, img, cin, grid, 2 * i0, 2 * i1 + 2, xn, 0);
+                toTiledNhwc(gy, img, cout, grid, 2 * i0, 2 * i1, gyn);
+                for (int i = i0; i < i1; i++) {
+                    transformInputRow(xn, -2 * i0 * xRow, cin, grid, i, v, tiles, -i0 * grid.tw(), scratch);
+                    transformGradientRow(gyn, -2 * i0 * gyRow, cout, grid, i, dy, tiles, -i0 * grid.tw(), scratch);
+                }
+                int base = part * size;
+                for (int pos = 0; pos < 16; pos++) {
+                    for (int ob = 0; ob < oBlocks; ob++) {
+                        int o0 = ob * MR;
+                        int rows = Math.min(MR, cout - o0);
+                        for (int c0 = 0; c0 < cin; c0 += CHANNELS) {
+                            for (int t0 = 0; t0 < tiles; t0 += CHUNK_TILES) {
+                                int depth = Math.min(CHUNK_TILES, tiles - t0);
+                                MicroKernels.rows6x4(depth, dy, (pos * tiles + t0) * cout + o0, 1, cout, rows, v,
+                                        (pos * tiles + t0) * cin + c0, cin, scratch, 0, CHANNELS);
+                                for (int r = 0; r < rows; r++) {
+                                    MicroKernels.addToDouble(scratch, r * CHANNELS, partial,
+                                            base + (pos * cout + o0 + r) * cin + c0, CHANNELS);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        // dU = the partitions' sum, in partition order, into the first.
+        if (partitions > 1) {
+            parallel.forRange(size, 1 << 12, (from, to) -> {
+                for (int part = 1; part < partitions; part++) {
+                    int at = part * size;
+                    for (int e = from; e < to; e++) partial[e] += partial[at + e];
+                }
+            });
+        }
+        // gw[o][c] += G^T dU[o][c] G, in double, rounded once.
+        parallel.forRange(cout, 1, (from, to) -> {
+            double[] t = new double[16];
+            for (int o = from; o < to; o++) {
+                for (int c = 0; c < cin; c++) {
+                    for (int pos = 0; pos < 16; pos++) t[pos] = partial[(pos * cout + o) * cin + c];
+                    int at = (o * cin + c) * 9;
+                    for (int ky = 0; ky < 3; ky++) {
+                        for (int kx = 0; kx < 3; kx++) {
+                            double sum = 0;
+                            for (int xi = 0; xi < 4; xi++) {
+                                double gRow = G[xi][ky];
+                                if (gRow == 0) continue;
+                                for (int nu = 0; nu < 4; nu++) sum += gRow * t[4 * xi + nu] * G[nu][kx];
+                            }
+                            gw[at + ky * 3 + kx] = (float) (gw[at + ky * 3 + kx] + sum);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    private static final double[][] G = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+
+    /** Rows {@code [r0, r1)} of image {@code img} of gy into NHWC at dst[0], {@code 2 tw} wide, zero past the image. */
+    private static void toTiledNhwc(float[] gy, int img, int channels, Grid grid, int r0, int r1, float[] dst) {
+        int wq = 2 * grid.tw();
+        int w = grid.w();
+        int rowFloats = wq * channels;
+        int plane = grid.h() * w;
+        for (int r = r0; r < r1; r++) {
+            int row = (r - r0) * rowFloats;
+            if (r >= grid.h()) {
+                Arrays.fill(dst, row, row + rowFloats, 0f);
+                continue;
+            }
+            if (wq > w) Arrays.fill(dst, row + w * channels, row + rowFloats, 0f);
+            transposeRow(gy, (img * channels * grid.h() + r) * w, plane, channels, w, dst, row);
+        }
+    }
+
+    /**
+     * {@code DY[pos][t][o] = (A dy A^T)[pos]} for tile row i, dy the 2x2 gradient block at rows and columns
+     * {@code 2i.., 2j..}; {@code A dy A^T} spreads each row (and then column) pair (p, q) to (p, p + q, p - q, -q).
+     */
+    private static void transformGradientRow(float[] gyn, int at, int channels, Grid grid, int i, float[] dy,
+                                             int tiles, int tileBase, float[] scratch) {
+        int wq = 2 * grid.tw();
+        int posStride = tiles * channels;
+        for (int j = 0; j < grid.tw(); j++) {
+            int t = tileBase + i * grid.tw() + j;
+            for (int c = 0; c < channels; c += L) {
+                int block = at + ((2 * i) * wq + 2 * j) * channels + c;
+                for (int a = 0; a < 2; a++) {
+                    FloatVector p = FloatVector.fromArray(F, gyn, block + a * wq * channels);
+                    FloatVector q = FloatVector.fromArray(F, gyn, block + a * wq * channels + channels);
+                    p.intoArray(scratch, (4 * a) * L);
+                    p.add(q).intoArray(scratch, (4 * a + 1) * L);
+                    p.sub(q).intoArray(scratch, (4 * a + 2) * L);
+                    q.neg().intoArray(scratch, (4 * a + 3) * L);
+                }
+                for (int nu = 0; nu < 4; nu++) {
+                    FloatVector p = FloatVector.fromArray(F, scratch, nu * L);
+                    FloatVector q = FloatVector.fromArray(F, scratch, (4 + nu) * L);
+                    int out = t * channels + c + nu * posStride;
+                    p.intoArray(dy, out);
+                    p.add(q).intoArray(dy, out + 4 * posStride);
+                    p.sub(q).intoArray(dy, out + 8 * posStride);
+                    q.neg().intoArray(dy, out + 12 * posStride);
+                }
+            }
+        }
+    }
+}
