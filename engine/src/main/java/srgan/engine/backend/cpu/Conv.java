@@ -31,7 +31,11 @@ import srgan.engine.backend.ConvGeometry;
  * same result for any thread count.
  */
 final class Conv implements ConvKernels {
-    /** Output pixels per tile: long enough rows for the GEMM's inner loop, small enough to stay in cache. */
+    /**
+     * Output pixels per tile: long enough rows for the GEMM's inner loop, small enough to stay in cache. It is
+     * also the longest float sum in any weight gradient, on both paths (VectorConv, Winograd): beyond it, sums
+     * continue in double.
+     */
     static final int PIXEL_TILE = 256;
     /** Rows of the column matrix gathered at once; with PIXEL_TILE, a 512 KiB buffer per thread. */
     static final int ROW_CHUNK = 512;

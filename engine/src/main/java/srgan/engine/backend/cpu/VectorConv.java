@@ -29,9 +29,13 @@ import srgan.engine.backend.ConvGeometry;
  *
  * <p><b>Backward-weight</b> uses the input in NHWC order with zero padding, where the {@code KW * Cin} values
  * one kernel row sees at one output pixel are consecutive: {@code gw[oc][(kx, c)] for one ky += sum over
- * pixels of gy[oc][p] * xNhwc[row(p, ky)][(kx, c)]}, vectorised along (kx, c), gy broadcast. Each tile of gw
- * sums at most {@link Conv#PIXEL_TILE} pixels in float registers, then adds that into double accumulators,
- * as the scalar path does; the float error is therefore that of a 256-term sum.
+ * pixels of gy[oc][p] * xNhwc[row(p, ky)][(kx, c)]}, vectorised along (kx, c), gy broadcast. Both operands
+ * are packed per chunk of pixels (gy as 8-channel panels, the (kx, c) runs side by side) for the 8x3 kernel;
+ * with few input channels all kernel rows share one tile. Each tile of gw sums at most
+ * {@link Conv#PIXEL_TILE} pixels in float registers, then adds that into double accumulators, as the scalar
+ * path does; the float error is therefore that of a 256-term sum.
+ *
+ * <p>The 3x3, stride-1 layers whose channel counts are multiples of 64 go to {@link Winograd} instead.
  *
  * <p>Every output element is computed by one work item, with a fixed order of additions, so results are
  * bitwise the same for any thread count.

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Restarts the running JVM with the Vector API module, so that a plain {@code java -jar srgan.jar ...} gets the
@@ -60,8 +61,16 @@ public final class VectorModuleRelauncher {
                 mainClass.getName(), args, fromEnvironment);
         try {
             Process child = new ProcessBuilder(command).inheritIO().start();
-            // If this JVM is told to stop, stop the child with it.
-            Thread stopChild = new Thread(child::destroy, "srgan-relaunch-stop");
+            // If this JVM is told to stop (SIGTERM; Ctrl-C reaches both), stop the child and wait for it: the
+            // child's own shutdown work (a training checkpoint) must finish before this process reports its end.
+            Thread stopChild = new Thread(() -> {
+                child.destroy();
+                try {
+                    child.waitFor(10, TimeUnit.MINUTES);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "srgan-relaunch-stop");
             Runtime.getRuntime().addShutdownHook(stopChild);
             int code = waitFor(child);
             try {

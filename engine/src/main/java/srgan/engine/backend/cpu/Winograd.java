@@ -44,8 +44,6 @@ final class Winograd {
     private static final int MR = 6;
     /** Tiles per float chain of the weight gradient: 4 pixels each, {@link Conv#PIXEL_TILE} in all. */
     static final int CHUNK_TILES = Conv.PIXEL_TILE / 4;
-    /** Tiles per work item of the forward GEMMs. */
-    private static final int GEMM_TILES = 8 * MR;
     /** Partitions of the weight gradient's tiles: fixed, so results do not depend on the thread count. */
     private static final int PARTITIONS = 4;
     /** Most doubles of partial weight gradients (one per partition of the tiles) held at once. */
@@ -56,17 +54,9 @@ final class Winograd {
     private final Parallel parallel;
     private final ThreadLocal<Buffers> callBuffers = ThreadLocal.withInitial(Buffers::new);
     private final ThreadLocal<Buffers> itemBuffers = ThreadLocal.withInitial(Buffers::new);
-    private final ThreadLocal<float[][]> itemTile = ThreadLocal.withInitial(() -> new float[1][]);
 
     Winograd(Parallel parallel) {
         this.parallel = parallel;
-    }
-
-    /** Per-thread scratch of at least {@code size} floats: a micro-tile, transform temporaries, output rows. */
-    private float[] scratch(int size) {
-        float[][] slot = itemTile.get();
-        if (slot[0] == null || slot[0].length < size) slot[0] = new float[size];
-        return slot[0];
     }
 
     /** Whether a convolution takes this path. */
