@@ -10,12 +10,11 @@ import srgan.engine.backend.ConvGeometry;
 import srgan.engine.backend.Storage;
 import srgan.engine.backend.cpu.CpuBackend;
 import srgan.engine.backend.cpu.CpuPeak;
-import srgan.engine.ops.Arithmetic;
-import srgan.engine.ops.Losses;
 import srgan.engine.optim.Adam;
 import srgan.model.Discriminator;
 import srgan.model.SrResNet;
 import srgan.model.Vgg19Features;
+import srgan.train.TrainingSteps;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,7 +37,9 @@ import java.util.concurrent.Callable;
  * <ul>
  *   <li>{@code srresnet_mse_step}: SRResNet forward + MSE + backward + Adam, batch 16, LR 24 -> HR 96;</li>
  *   <li>{@code srgan_step_novgg} ({@code --what gan-novgg}): one D update (real + detached fake, BCE) and one G
- *       update (MSE + 1e-3 adversarial BCE), as torch_srresnet_bench.py's "srgan_step(no vgg)";</li>
+ *       update (MSE + 1e-3 adversarial BCE), as torch_srresnet_bench.py's "srgan_step(no vgg)"; these are the
+ *       trainer's updates ({@link TrainingSteps}), whose G update skips D's weight gradients, which the PyTorch
+ *       yardstick computes and throws away;</li>
  *   <li>{@code srgan_vgg54_step} ({@code --what gan}): the same with the VGG54 content loss and its 1/12.75
  *       feature scaling, as torch_srgan_gpu.py;</li>
  *   <li>{@code infer_128_to_512}: SRResNet in eval mode, no grad, one 128x128 image;</li>
@@ -97,70 +98,34 @@ final class BenchCommand implements Callable<Integer> {
             SrResNet g = new SrResNet(backend, rng);
             Tensor lr = Init.uniform(backend, rng, 0, 1, batch, 3, hr / 4, hr / 4);
             Tensor target = Init.uniform(backend, rng, -1, 1, batch, 3, hr, hr);
+            // The updates are the trainer's own (TrainingSteps), with no loss read back to the host.
             if (what.contains("mse")) {
                 try (Adam opt = new Adam(g, 1e-4, 0.9, 0.999)) {
                     Stats st = time(backend, warmup, reps, () -> {
                         try (Scope s = Scope.open()) {
-                            opt.zeroGrad();
-                            Losses.mse(g.forward(lr), target).backward();
-                            opt.step();
+                            TrainingSteps.mse(g, opt, lr, target, TrainingSteps.UNCHECKED);
                         }
                     });
                     report(tag, "srresnet_mse_step", batch, hr, st, Flops.srresnetStep(batch, hr / 4), peak);
                 }
             }
-            if (what.contains("gan-novgg")) {
+            for (String gan : List.of("gan-novgg", "gan")) {
+                if (!what.contains(gan)) continue;
+                boolean withVgg = gan.equals("gan");
                 try (Discriminator d = new Discriminator(backend, rng, hr);
+                     Vgg19Features vgg = withVgg ? new Vgg19Features(backend, rng, Vgg19Features.VGG54) : null;
                      Adam optG = new Adam(g, 1e-4, 0.9, 0.999);
-                     Adam optD = new Adam(d, 1e-4, 0.9, 0.999);
-                     Tensor ones = Tensor.full(backend, 1, batch, 1);
-                     Tensor zeros = Tensor.zeros(backend, batch, 1)) {
+                     Adam optD = new Adam(d, 1e-4, 0.9, 0.999)) {
                     Stats st = time(backend, warmup, reps, () -> {
                         try (Scope s = Scope.open()) {
-                            Tensor fake = g.forward(lr);
-                            optD.zeroGrad();
-                            Tensor lossD = Arithmetic.add(Losses.bceWithLogits(d.forward(target), ones),
-                                    Losses.bceWithLogits(d.forward(fake.detach()), zeros));
-                            lossD.backward();
-                            optD.step();
-                            optG.zeroGrad();
-                            Tensor adversarial = Losses.bceWithLogits(d.forward(fake), ones);
-                            Arithmetic.add(Losses.mse(fake, target), Arithmetic.scale(adversarial, 1e-3)).backward();
-                            optG.step();
+                            TrainingSteps.gan(g, d, vgg, optG, optD, lr, target, TrainingSteps.UNCHECKED);
                         }
                     });
-                    report(tag, "srgan_step_novgg", batch, hr, st, Flops.srganStepWithoutVgg(batch, hr), peak);
-                }
-            }
-            if (what.contains("gan")) {
-                try (Discriminator d = new Discriminator(backend, rng, hr);
-                     Vgg19Features vgg = new Vgg19Features(backend, rng, Vgg19Features.VGG54);
-                     Adam optG = new Adam(g, 1e-4, 0.9, 0.999);
-                     Adam optD = new Adam(d, 1e-4, 0.9, 0.999);
-                     Tensor ones = Tensor.full(backend, 1, batch, 1);
-                     Tensor zeros = Tensor.zeros(backend, batch, 1)) {
-                    Stats st = time(backend, warmup, reps, () -> {
-                        try (Scope s = Scope.open()) {
-                            Tensor fake = g.forward(lr);
-                            optD.zeroGrad();
-                            Tensor lossD = Arithmetic.add(Losses.bceWithLogits(d.forward(target), ones),
-                                    Losses.bceWithLogits(d.forward(fake.detach()), zeros));
-                            lossD.backward();
-                            optD.step();
-                            optG.zeroGrad();
-                            Tensor realFeatures;
-                            try (GradMode off = GradMode.noGrad()) {
-                                realFeatures = vgg.forward(target);
-                            }
-                            // VGG54 features scaled by 1/12.75, so the MSE is scaled by 1/12.75^2.
-                            Tensor content = Arithmetic.scale(Losses.mse(vgg.forward(fake), realFeatures),
-                                    1 / (12.75 * 12.75));
-                            Tensor adversarial = Losses.bceWithLogits(d.forward(fake), ones);
-                            Arithmetic.add(content, Arithmetic.scale(adversarial, 1e-3)).backward();
-                            optG.step();
-                        }
-                    });
-                    report(tag, "srgan_vgg54_step", batch, hr, st, Double.NaN, peak);
+                    if (withVgg) {
+                        report(tag, "srgan_vgg54_step", batch, hr, st, Double.NaN, peak);
+                    } else {
+                        report(tag, "srgan_step_novgg", batch, hr, st, Flops.srganStepWithoutVgg(batch, hr), peak);
+                    }
                 }
             }
             if (what.contains("infer")) {

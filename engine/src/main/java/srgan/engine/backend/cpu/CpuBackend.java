@@ -406,29 +406,51 @@ public final class CpuBackend implements Backend {
         // One item per channel: it owns gx over its planes and its channel's share of the alpha gradient,
         // summed over images in order, so the sum needs no cross-thread combining.
         double[] channelSum = new double[c];
-        parallel.forRange(c, Math.max(1, GRAIN / (n * hw)), (from, to) -> {
-            for (int ch = from; ch < to; ch++) {
-                float a = as[alphaCount == 1 ? 0 : ch];
-                double s = 0;
-                for (int img = 0; img < n; img++) {
-                    int base = (img * c + ch) * hw;
-                    if (vectorOps) {
-                        s += VectorOps.preluBackward(xs, gys, gxs, base, base + hw, a);
-                        continue;
+        int perItem = Math.max(1, GRAIN / (n * hw));
+        if (vectorOps) {
+            // The alpha gradient, then gx: two passes, one vector loop each (see batchNormTrain).
+            parallel.forRange(c, perItem, (from, to) -> {
+                for (int ch = from; ch < to; ch++) {
+                    double s = 0;
+                    for (int img = 0; img < n; img++) {
+                        int base = (img * c + ch) * hw;
+                        s += VectorOps.negativeProducts(xs, gys, base, base + hw);
                     }
-                    for (int i = base; i < base + hw; i++) {
-                        float v = xs[i];
-                        if (v > 0) {
-                            if (gxs != null) gxs[i] += gys[i];
-                        } else {
-                            if (gxs != null) gxs[i] = (float) (gxs[i] + (double) a * gys[i]);
-                            s += (double) v * gys[i];
+                    channelSum[ch] = s;
+                }
+            });
+            if (gxs != null) {
+                parallel.forRange(c, perItem, (from, to) -> {
+                    for (int ch = from; ch < to; ch++) {
+                        float a = as[alphaCount == 1 ? 0 : ch];
+                        for (int img = 0; img < n; img++) {
+                            int base = (img * c + ch) * hw;
+                            VectorOps.preluBackward(xs, gys, gxs, base, base + hw, a);
                         }
                     }
-                }
-                channelSum[ch] = s;
+                });
             }
-        });
+        } else {
+            parallel.forRange(c, perItem, (from, to) -> {
+                for (int ch = from; ch < to; ch++) {
+                    float a = as[alphaCount == 1 ? 0 : ch];
+                    double s = 0;
+                    for (int img = 0; img < n; img++) {
+                        int base = (img * c + ch) * hw;
+                        for (int i = base; i < base + hw; i++) {
+                            float v = xs[i];
+                            if (v > 0) {
+                                if (gxs != null) gxs[i] += gys[i];
+                            } else {
+                                if (gxs != null) gxs[i] = (float) (gxs[i] + (double) a * gys[i]);
+                                s += (double) v * gys[i];
+                            }
+                        }
+                    }
+                    channelSum[ch] = s;
+                }
+            });
+        }
         if (gas == null) return;
         if (alphaCount == 1) {
             double s = 0;

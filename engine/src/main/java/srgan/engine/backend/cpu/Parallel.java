@@ -59,11 +59,17 @@ final class Parallel implements AutoCloseable {
     void forEach(int items, IntConsumer body) {
         if (closed) throw new IllegalStateException("cpu backend used after close()");
         if (items <= 0) return;
+        run(new Job(items, body, null, 0, 0));
+    }
+
+    private void run(Job job) {
+        if (closed) throw new IllegalStateException("cpu backend used after close()");
+        int items = job.items;
+        if (items <= 0) return;
         if (workers == null || items == 1 || IN_WORKER.get()) {
-            for (int i = 0; i < items; i++) body.accept(i);
+            for (int i = 0; i < items; i++) job.item(i);
             return;
         }
-        Job job = new Job(items, body);
         int helpers = Math.min(threads - 1, items - 1);
         for (int h = 0; h < helpers; h++) workers.execute(job);
         // The caller takes items too, so the job finishes even if every worker is busy with another caller's
@@ -81,10 +87,9 @@ final class Parallel implements AutoCloseable {
         if (n <= 0) return;
         int chunk = (int) Math.max(Math.max(1, minChunk), ceilDiv(n, 4L * threads));
         int items = (int) ceilDiv(n, chunk);
-        forEach(items, i -> {
-            int from = i * chunk;
-            body.run(from, Math.min(n, from + chunk));
-        });
+        // The job calls the body itself, with no adapter in between: every call level counts against C2's
+        // inlining depth, which the Vector API's own levels nearly fill (see MicroKernels).
+        run(new Job(items, null, body, chunk, n));
     }
 
     static long ceilDiv(long a, long b) {
@@ -100,15 +105,32 @@ final class Parallel implements AutoCloseable {
 
     private static final class Job implements Runnable {
         private final int items;
+        /** The body, or null when the job runs ranges of {@code range}. */
         private final IntConsumer body;
+        private final RangeBody range;
+        private final int chunk;
+        private final int n;
         private final AtomicInteger next = new AtomicInteger();
         private final CountDownLatch unfinished;
         private volatile Throwable failure;
 
-        Job(int items, IntConsumer body) {
+        Job(int items, IntConsumer body, RangeBody range, int chunk, int n) {
             this.items = items;
             this.body = body;
-            this.unfinished = new CountDownLatch(items);
+            this.range = range;
+            this.chunk = chunk;
+            this.n = n;
+            this.unfinished = new CountDownLatch(Math.max(0, items));
+        }
+
+        /** Item i: {@code body(i)}, or the i-th range of {@code chunk} indices of {@code [0, n)}. */
+        void item(int i) {
+            if (body != null) {
+                body.accept(i);
+            } else {
+                int from = i * chunk;
+                range.run(from, Math.min(n, from + chunk));
+            }
         }
 
         @Override
@@ -116,7 +138,7 @@ final class Parallel implements AutoCloseable {
             int i;
             while ((i = next.getAndIncrement()) < items) {
                 try {
-                    if (failure == null) body.accept(i);
+                    if (failure == null) item(i);
                 } catch (Throwable t) {
                     synchronized (this) {
                         if (failure == null) failure = t;

@@ -191,42 +191,39 @@ final class VectorOps {
         for (; i < to; i++) y[i] = x[i] > 0 ? x[i] : a * x[i];
     }
 
-    /**
-     * {@code gx = (float) (gx + (x > 0 ? 1 : a) * gy)} (gx may be null) and returns
-     * {@code sum over x <= 0 of x * gy}, both in double, over {@code [from, to)}.
-     */
-    static double preluBackward(float[] x, float[] gy, float[] gx, int from, int to, float a) {
+    /** {@code sum over x <= 0 of x * gy} in double over {@code [from, to)}: PReLU's alpha gradient. */
+    static double negativeProducts(float[] x, float[] gy, int from, int to) {
         DoubleVector s0 = DoubleVector.zero(D);
         DoubleVector s1 = s0;
+        int i = from;
+        for (; i <= to - L; i += L) {
+            // min(x, 0) keeps NaN, as the scalar test "x > 0" sends NaN to the alpha side.
+            FloatVector neg = FloatVector.fromArray(F, x, i).min(0f);
+            FloatVector gv = FloatVector.fromArray(F, gy, i);
+            s0 = lo(neg).fma(lo(gv), s0);
+            s1 = hi(neg).fma(hi(gv), s1);
+        }
+        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) if (!(x[i] > 0)) s += (double) x[i] * gy[i];
+        return s;
+    }
+
+    /** {@code gx = (float) (gx + (x > 0 ? 1 : a) * gy)} in double over {@code [from, to)}. */
+    static void preluBackward(float[] x, float[] gy, float[] gx, int from, int to, float a) {
         FloatVector alpha = FloatVector.broadcast(F, a);
         FloatVector one = FloatVector.broadcast(F, 1f);
         int i = from;
         for (; i <= to - L; i += L) {
             FloatVector xv = FloatVector.fromArray(F, x, i);
             FloatVector gv = FloatVector.fromArray(F, gy, i);
-            DoubleVector gl = lo(gv);
-            DoubleVector gh = hi(gv);
-            // min(x, 0) keeps NaN, as the scalar test "x > 0" sends NaN to the alpha side.
-            FloatVector neg = xv.min(0f);
-            s0 = lo(neg).fma(gl, s0);
-            s1 = hi(neg).fma(gh, s1);
-            if (gx != null) {
-                FloatVector factor = alpha.blend(one, xv.compare(VectorOperators.GT, 0f));
-                FloatVector old = FloatVector.fromArray(F, gx, i);
-                narrow(lo(factor).fma(gl, lo(old)), hi(factor).fma(gh, hi(old))).intoArray(gx, i);
-            }
+            FloatVector factor = alpha.blend(one, xv.compare(VectorOperators.GT, 0f));
+            FloatVector old = FloatVector.fromArray(F, gx, i);
+            narrow(lo(factor).fma(lo(gv), lo(old)), hi(factor).fma(hi(gv), hi(old))).intoArray(gx, i);
         }
-        double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
         for (; i < to; i++) {
-            float v = x[i];
-            if (v > 0) {
-                if (gx != null) gx[i] += gy[i];
-            } else {
-                if (gx != null) gx[i] = (float) (gx[i] + (double) a * gy[i]);
-                s += (double) v * gy[i];
-            }
+            if (x[i] > 0) gx[i] += gy[i];
+            else gx[i] = (float) (gx[i] + (double) a * gy[i]);
         }
-        return s;
     }
 
     // ---- unary ----
