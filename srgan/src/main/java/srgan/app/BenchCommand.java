@@ -289,12 +289,13 @@ final class BenchCommand implements Callable<Integer> {
 
         /**
          * The generator's forward and backward; the D update: forward on real and detached fake, each backward
-         * without an input gradient; the G update through D: forward, and backward with the input gradient
-         * (and the weight gradients, which autograd computes as the parameters require them).
+         * without an input gradient; the G update through D: forward, and backward with the input gradient only,
+         * as {@link TrainingSteps} does it (PyTorch's yardstick also computes D's weight gradients there and
+         * throws them away: one more D forward's worth, 28 GFLOP at batch 16, that this count leaves out).
          */
         static double srganStepWithoutVgg(int n, int hr) {
             double fd = discriminatorForward(n, hr);
-            return srresnetStep(n, hr / 4) + 2 * fd + 2 * (2 * fd - discriminatorFirst(n, hr)) + 3 * fd;
+            return srresnetStep(n, hr / 4) + 2 * fd + 2 * (2 * fd - discriminatorFirst(n, hr)) + 2 * fd;
         }
     }
 
