@@ -250,13 +250,17 @@ public final class OwnConv implements ConvEngine {
         return (FO_CIB * tile + 3) / 4 * 4 + (long) FO_CIB * kh * kw * 4;
     }
 
+    /** The direct kernels put the batch on the grid's y axis, whose limit is 65535 blocks. */
+    private static final int MAX_GRID_Y = 65535;
+
     static boolean fewOutForward(ConvGeometry g) {
-        return g.stride() == 1 && g.outChannels() <= FEW_OUT_MAX
+        return g.stride() == 1 && g.outChannels() <= FEW_OUT_MAX && g.n() <= MAX_GRID_Y
                 && fewOutSharedFloats(g.kernelHeight(), g.kernelWidth()) <= SHARED_FLOATS;
     }
 
     static boolean fewOutData(ConvGeometry g) {
-        return g.stride() == 1 && g.inChannels() <= FEW_OUT_MAX && g.padding() <= g.kernelHeight() - 1
+        return g.stride() == 1 && g.inChannels() <= FEW_OUT_MAX && g.n() <= MAX_GRID_Y
+                && g.padding() <= g.kernelHeight() - 1
                 && g.padding() <= g.kernelWidth() - 1
                 && fewOutSharedFloats(g.kernelHeight(), g.kernelWidth()) <= SHARED_FLOATS;
     }
@@ -269,7 +273,8 @@ public final class OwnConv implements ConvEngine {
     private void fewOut(int nb, int ci, int h, int w, int co, int kh, int kw, int ph, int pw, int oh, int ow,
                         int wOff, int sCo, int sCi, int sKh, int sKw, DeviceStorage in, DeviceStorage wt,
                         DeviceStorage bias, DeviceStorage out, boolean accumulate) {
-        if (nb > 65535) throw new UnsupportedOperationException("batch " + nb + " exceeds the grid's 65535");
+        // candidates() offers this kernel only for batches the grid can hold.
+        if (nb > MAX_GRID_Y) throw new IllegalArgumentException("batch " + nb + " exceeds the grid's " + MAX_GRID_Y);
         int tiles = Grid.ceilDiv(ow, FO_TW) * Grid.ceilDiv(oh, FO_TH);
         long total = (long) nb * co * oh * ow;
         int splits = Grid.splits((long) tiles * nb, ci, 4L * rt.multiprocessorCount(), 8);
