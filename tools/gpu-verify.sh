@@ -23,7 +23,7 @@ REPS=${REPS:-5}
 section() { echo; echo "=== $* [$(date +%T), ${SECONDS}s]"; }
 # The jlinked runtime has no zip file system, so JUnit cannot scan packages inside jars: name the classes.
 TEST_CLASSES=(CudaParityTest CudaKernelSmokeTest CudaLibrariesTest PtxUpToDateTest ProviderWithoutGpuTest
-              KernelLaunchArgumentsTest BroadcastPlanTest)
+              KernelLaunchArgumentsTest BroadcastPlanTest CudaBicubicTest CudaBicubicHostTest)
 junit() { # junit NAME [JVM flags...]: the CUDA test classes, reports under $OUT/junit-NAME
   local name=$1; shift
   local selectors=()

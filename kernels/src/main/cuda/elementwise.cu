@@ -3,7 +3,7 @@
 #include "common.cuh"
 
 // Codes shared with OwnKernels.java (explicit, not enum ordinals).
-enum { OP_RELU = 0, OP_LEAKY_RELU = 1, OP_TANH = 2, OP_SIGMOID = 3, OP_SCALE = 4, OP_ADD_SCALAR = 5 };
+enum { OP_RELU = 0, OP_LEAKY_RELU = 1, OP_TANH = 2, OP_SIGMOID = 3, OP_SCALE = 4, OP_ADD_SCALAR = 5, OP_RSQRT = 6 };
 enum { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2 };
 
 __device__ __forceinline__ float unary_f(int op, float x, float p) {
@@ -13,6 +13,9 @@ __device__ __forceinline__ float unary_f(int op, float x, float p) {
         case OP_TANH: return tanhf(x);
         case OP_SIGMOID: return 1.f / (1.f + expf(-x)); // expf overflows to inf for x << 0: result 0, exact
         case OP_SCALE: return p * x;
+        // In double, as batch norm's 1/sqrt(var + eps) and the CPU backends: an eps below x's float resolution
+        // still counts, and the result is rounded once.
+        case OP_RSQRT: return (float)(1.0 / sqrt((double)x + (double)p));
         default: return x + p;
     }
 }
@@ -21,7 +24,7 @@ extern "C" __global__ void unary_f32(int op, float p, const float *__restrict__ 
     GRID_STRIDE(i, n) y[i] = unary_f(op, x[i], p);
 }
 
-// gx += f'(x, y) * gy. RELU and LEAKY_RELU read x; TANH and SIGMOID read y; SCALE and ADD_SCALAR neither.
+// gx += f'(x, y) * gy. RELU and LEAKY_RELU read x; TANH, SIGMOID and RSQRT read y; SCALE and ADD_SCALAR neither.
 extern "C" __global__ void unary_backward_f32(int op, float p, const float *__restrict__ x,
                                               const float *__restrict__ y, const float *__restrict__ gy,
                                               float *gx, i64 n) {
@@ -33,6 +36,8 @@ extern "C" __global__ void unary_backward_f32(int op, float p, const float *__re
             case OP_TANH: { float t = y[i]; d = (1.f - t * t) * g; break; }
             case OP_SIGMOID: { float s = y[i]; d = s * (1.f - s) * g; break; }
             case OP_SCALE: d = p * g; break;
+            // -y^3 / 2 in double: y^3 overflows float already for y > 7e12, i.e. x + eps < 2e-26.
+            case OP_RSQRT: { double r = y[i]; d = (float)(-0.5 * r * r * r * (double)g); break; }
             default: d = g;
         }
         gx[i] += d;

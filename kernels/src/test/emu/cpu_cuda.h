@@ -29,6 +29,12 @@ inline double g_warp_buf[32][32];
 struct alignas(16) float4 { float x, y, z, w; };
 inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
 inline long long clock64() { return 0; }
+// Separately rounded IEEE operations; compile with -ffp-contract=off so that the host compiler keeps them apart.
+inline double __dadd_rn(double a, double b) { return a + b; }
+inline double __dmul_rn(double a, double b) { return a * b; }
+inline double __ddiv_rn(double a, double b) { return a / b; }
+inline float __fsub_rn(float a, float b) { return a - b; }
+inline float __double2float_rn(double a) { return (float)a; }
 inline void __syncthreads() { g_block_barrier->arrive_and_wait(); }
 template <class T> T __shfl_down_sync(unsigned, T v, int o) {
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;

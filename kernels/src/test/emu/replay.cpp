@@ -6,70 +6,22 @@
 // Input, one record per line:
 //   case NAME PASS N C H W OC KH KW S P      PASS is fwd, bwd-data or bwd-weight
 //   role NAME ID SIZE                        the pass's operands: x w b y, w gy gx, or x gy gw (ID 0: absent)
-//   launch KERNEL GX GY GZ BX BY BZ SHARED COUNT ARGS...   ARGS: pID:SIZE (buffer, p0 null), iV, lV, fV
+//   launch KERNEL GX GY GZ BX BY BZ SHARED COUNT ARGS...   as launch_records.h reads it
 //   end
 // Buffers that are not roles (scratch) start as NaN, so a kernel that reads what nobody wrote shows up as a
 // mismatch; the dynamic shared memory past a launch's SHARED bytes is filled with a sentinel and checked after.
 #include "cpu_cuda.h"
 #include "gemm.cu"
 #include "conv.cu"
+#include "launch_records.h"
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <functional>
 #include <map>
 #include <random>
 #include <sstream>
 #include <string>
-#include <utility>
 
-struct Arg {
-    char kind; // p, i, l, f
-    long long id = 0, size = 0, i = 0;
-    double f = 0;
-};
-
-static std::map<long long, std::vector<float>> buffers;
-static std::string fatal;
-
-template <class T> static T as(const Arg &a) {
-    if constexpr (std::is_pointer_v<T>) {
-        if (a.kind != 'p') fatal = "argument is not a pointer";
-        if (a.kind != 'p' || a.id == 0) return nullptr;
-        return (T)buffers.at(a.id).data();
-    } else if constexpr (std::is_same_v<T, float>) {
-        if (a.kind != 'f') fatal = "argument is not a float";
-        return (float)a.f;
-    } else if constexpr (std::is_same_v<T, long long>) {
-        if (a.kind != 'l') fatal = "argument is not a long";
-        return a.i;
-    } else {
-        static_assert(std::is_same_v<T, int>, "int, long long, float or a pointer");
-        if (a.kind != 'i') fatal = "argument is not an int";
-        return (int)a.i;
-    }
-}
-
-using Runner = std::function<void(dim3, dim3, const std::vector<Arg> &)>;
-
-template <class... P, size_t... I>
-static void call(void (*f)(P...), dim3 g, dim3 b, const std::vector<Arg> &a, std::index_sequence<I...>) {
-    auto args = std::make_tuple(as<P>(a[I])...); // converted (and type-checked) before anything runs
-    if (!fatal.empty()) return;
-    launch(f, g, b, std::get<I>(args)...);
-}
-
-template <class... P> static Runner bind(void (*f)(P...)) {
-    return [f](dim3 g, dim3 b, const std::vector<Arg> &a) {
-        if (a.size() != sizeof...(P)) {
-            fatal = "kernel takes " + std::to_string(sizeof...(P)) + " arguments, got " + std::to_string(a.size());
-            return;
-        }
-        call(f, g, b, a, std::index_sequence_for<P...>{});
-    };
-}
-
-#define K(name) {#name, bind(name)}
 static const std::map<std::string, Runner> kernels = {
     K(conv_fwd_64), K(conv_fwd_128), K(conv_fwd_128_r128),
     K(conv_bwd_data_64), K(conv_bwd_data_128), K(conv_bwd_data_128_r128),
@@ -183,35 +135,16 @@ int main(int argc, char **argv) {
             randomFill(b, garbageOut ? 5.f : -1.f, garbageOut ? 6.f : 1.f);
         } else if (rec == "launch") {
             if (want.empty()) want = reference(pass, g, roles);
-            std::string kernel;
-            unsigned gx, gy, gz, bx, by, bz;
-            long long shared;
-            int count;
-            ls >> kernel >> gx >> gy >> gz >> bx >> by >> bz >> shared >> count;
-            std::vector<Arg> args(count);
-            for (auto &a : args) {
-                std::string t;
-                ls >> t;
-                a.kind = t[0];
-                if (a.kind == 'p') {
-                    size_t colon = t.find(':');
-                    a.id = std::stoll(t.substr(1, colon - 1));
-                    a.size = colon == std::string::npos ? 0 : std::stoll(t.substr(colon + 1));
-                    if (a.id != 0 && !buffers.count(a.id)) buffers[a.id].assign(a.size, NAN); // scratch
-                    if (a.id != 0 && (long long)buffers[a.id].size() < a.size) fatal = "buffer size mismatch";
-                } else if (a.kind == 'f') {
-                    a.f = std::stod(t.substr(1));
-                } else {
-                    a.i = std::stoll(t.substr(1));
-                }
-            }
+            Launch l = readLaunch(ls, true);
+            const std::string &kernel = l.kernel;
+            const long long shared = l.shared;
             auto k = kernels.find(kernel);
             if (k == kernels.end()) fatal = "no kernel " + kernel + " in the replay table";
             if (shared < 0 || (size_t)shared > 48 * 1024) fatal = "dynamic shared memory of " + std::to_string(shared);
             if (fatal.empty()) {
                 size_t used = (size_t)shared / sizeof(float);
                 for (size_t i = used; i < SMEM_FLOATS; i++) std::memcpy(&fo_smem[i], &SENTINEL, 4);
-                k->second(dim3{gx, gy, gz}, dim3{bx, by, bz}, args);
+                k->second(l.grid, l.block, l.args);
                 for (size_t i = used; i < SMEM_FLOATS && fatal.empty(); i++)
                     if (std::memcmp(&fo_smem[i], &SENTINEL, 4) != 0)
                         fatal = "wrote past its " + std::to_string(shared) + " bytes of dynamic shared memory";

@@ -46,6 +46,7 @@ final class OwnKernels implements AutoCloseable {
             case SIGMOID: return 3;
             case SCALE: return 4;
             case ADD_SCALAR: return 5;
+            case RSQRT: return 6;
             default: throw new IllegalArgumentException("unknown unary op " + op);
         }
     }

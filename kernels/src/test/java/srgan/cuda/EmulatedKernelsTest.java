@@ -1,19 +1,13 @@
 package srgan.cuda;
 
-import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.Test;
 import srgan.engine.backend.ConvGeometry;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,17 +37,10 @@ class EmulatedKernelsTest {
             new ConvGeometry(1, 66, 5, 6, 70, 3, 3, 1, 1),   // and on 128-row tiles (two register budgets)
     };
 
-    /** Records launches as replay.cpp reads them; every storage gets an id. */
-    static final class LaunchLog implements DeviceRuntime {
-        final StringBuilder text = new StringBuilder();
-        final Map<DeviceStorage, Long> ids = new IdentityHashMap<>();
-        long nextId = 1;
-        int launches;
-
-        DeviceStorage storage(long size) {
-            DeviceStorage s = new DeviceStorage(null, null, new CUdeviceptr(), size, size * 4, null, null);
-            ids.put(s, nextId++);
-            return s;
+    /** Records launches as replay.cpp reads them; storages get their contents from the role records. */
+    private static final class LaunchLog extends Emulator.Recorder {
+        LaunchLog() {
+            super(null, 132);
         }
 
         void role(String name, DeviceStorage s) {
@@ -62,42 +49,8 @@ class EmulatedKernelsTest {
         }
 
         @Override
-        public void launch(String module, String kernel, int gx, int gy, int gz, int bx, int by, int bz,
-                           int sharedBytes, Object... args) {
-            PtxSignatures.parse(CudaContext.readPtx(module)).check(kernel, args);
-            text.append(String.format(Locale.ROOT, "launch %s %d %d %d %d %d %d %d %d", kernel, gx, gy, gz, bx, by,
-                    bz, sharedBytes, args.length));
-            for (Object a : args) {
-                text.append(' ');
-                if (a == null) text.append("p0");
-                else if (a instanceof DeviceStorage s) text.append('p').append(ids.get(s)).append(':').append(s.size());
-                else if (a instanceof Integer i) text.append('i').append(i);
-                else if (a instanceof Long l) text.append('l').append(l);
-                else if (a instanceof Float f) text.append('f').append(Float.toString(f));
-                else throw new IllegalArgumentException("argument " + a);
-            }
-            text.append('\n');
-            launches++;
-        }
-
-        @Override
-        public int multiprocessorCount() {
-            return 132;
-        }
-
-        @Override
         public DeviceStorage scratch(long floats) {
             return storage(floats);
-        }
-
-        @Override
-        public void uploadLongs(long[] host, DeviceStorage dst) {
-            throw new UnsupportedOperationException("not used by the convolutions");
-        }
-
-        @Override
-        public long address(DeviceStorage s) {
-            throw new UnsupportedOperationException("not used by the convolutions");
         }
     }
 
@@ -148,58 +101,31 @@ class EmulatedKernelsTest {
         return log.text.toString();
     }
 
-    private static Path module() {
-        for (Path p : List.of(Path.of(""), Path.of("kernels"))) {
-            if (Files.isDirectory(p.resolve("src/main/cuda"))) return p.toAbsolutePath();
-        }
-        throw new IllegalStateException("cannot find kernels/src/main/cuda from " + Path.of("").toAbsolutePath());
-    }
-
-    private static boolean onPath(String tool) {
-        String path = System.getenv("PATH");
-        if (path == null) return false;
-        for (String dir : path.split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, tool))) return true;
-        }
-        return false;
-    }
-
-    private static String run(Path dir, long timeoutSeconds, String... command) throws IOException,
-            InterruptedException {
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(timeoutSeconds, TimeUnit.SECONDS), String.join(" ", command) + " timed out");
-        String text = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), String.join(" ", command) + " failed:\n" + text);
-        return text;
-    }
-
     @Test
     void convolutionKernelsMatchTheReferenceOnTheEmulator() throws Exception {
-        assumeTrue(onPath("g++"), "g++ is not on PATH");
+        assumeTrue(Emulator.gppOnPath(), "g++ is not on PATH");
         Path dir = Files.createTempDirectory("srgan-emu");
         Path src = Files.createDirectories(dir.resolve("src"));
         // The emulator runs one block at a time, so dynamic shared memory can be one static array.
-        try (Stream<Path> files = Files.list(module().resolve("src/main/cuda"))) {
+        try (Stream<Path> files = Files.list(Emulator.module().resolve("src/main/cuda"))) {
             for (Path f : files.toList()) {
                 String text = Files.readString(f).replace("extern __shared__ __align__(16) float fo_smem[];",
                         "alignas(16) static float fo_smem[1 << 16];");
                 Files.writeString(src.resolve(f.getFileName()), text);
             }
         }
-        for (String f : List.of("cpu_cuda.h", "replay.cpp")) {
-            Files.copy(module().resolve("src/test/emu").resolve(f), dir.resolve(f));
+        for (String f : List.of("cpu_cuda.h", "launch_records.h", "replay.cpp")) {
+            Files.copy(Emulator.emu().resolve(f), dir.resolve(f));
         }
         Files.writeString(dir.resolve("launches.txt"), launchesOfEveryKernel());
-        run(dir, 300, "g++", "-std=c++20", "-O1", "-pthread", "-w", "-Isrc", "-o", "replay", "replay.cpp");
-        String report = run(dir, 600, dir.resolve("replay").toString(), "launches.txt");
+        Emulator.run(dir, 300, null, "g++", "-std=c++20", "-O1", "-pthread", "-w", "-Isrc", "-o", "replay",
+                "replay.cpp");
+        String report = Emulator.run(dir, 600, null, dir.resolve("replay").toString(), "launches.txt");
         System.out.print(report);
         List<String> failures = new ArrayList<>();
         for (String line : report.split("\n")) if (line.startsWith("FAIL")) failures.add(line);
         assertEquals(List.of(), failures);
         assertTrue(report.contains(" 0 failures"), report);
-        try (Stream<Path> all = Files.walk(dir)) { // kept when the test fails, for a look at the replay
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
+        Emulator.deleteTree(dir); // kept when the test fails, for a look at the replay
     }
 }

@@ -182,7 +182,7 @@ class KernelLaunchArgumentsTest {
         // Kernels nobody launches are dead code or a forgotten wrapper; list them if any appear.
         List<String> unused = new ArrayList<>();
         String wrappers = String.join("\n", sourcesOfWrappers());
-        for (String module : List.of("elementwise", "reduce", "batchnorm", "gemm", "conv", "profile")) {
+        for (String module : List.of("elementwise", "reduce", "batchnorm", "gemm", "conv", "profile", "bicubic")) {
             for (String kernel : PtxSignatures.parse(CudaContext.readPtx(module)).kernels()) {
                 String stem = kernel.replaceAll("_(64|128)$", "");
                 boolean named = wrappers.contains("\"" + kernel + "\"") || wrappers.contains("\"" + stem + "\"")
@@ -195,7 +195,9 @@ class KernelLaunchArgumentsTest {
 
     private static List<String> sourcesOfWrappers() {
         List<String> out = new ArrayList<>();
-        for (String f : List.of("OwnKernels", "OwnConv", "OwnGemm", "OwnBatchNorm", "StepProfiler")) {
+        List<String> wrappers = List.of("OwnKernels", "OwnConv", "OwnGemm", "OwnBatchNorm", "StepProfiler",
+                "CudaBicubic");
+        for (String f : wrappers) {
             for (java.nio.file.Path base : List.of(java.nio.file.Path.of("src/main/java/srgan/cuda"),
                     java.nio.file.Path.of("kernels/src/main/java/srgan/cuda"))) {
                 java.nio.file.Path p = base.resolve(f + ".java");
@@ -208,7 +210,8 @@ class KernelLaunchArgumentsTest {
                 }
             }
         }
-        assertEquals(5, out.size(), "wrapper sources not found from " + java.nio.file.Path.of("").toAbsolutePath());
+        assertEquals(wrappers.size(), out.size(),
+                "wrapper sources not found from " + java.nio.file.Path.of("").toAbsolutePath());
         return out;
     }
 }

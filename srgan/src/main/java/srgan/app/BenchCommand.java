@@ -12,7 +12,8 @@ import srgan.engine.backend.cpu.CpuBackend;
 import srgan.engine.backend.cpu.CpuPeak;
 import srgan.engine.optim.Adam;
 import srgan.model.Discriminator;
-import srgan.model.SrResNet;
+import srgan.config.LossSpec;
+import srgan.model.Generator;
 import srgan.model.Vgg19Features;
 import srgan.train.TrainingSteps;
 
@@ -95,7 +96,7 @@ final class BenchCommand implements Callable<Integer> {
                         tag, peak, threads);
             }
             Rng rng = new Rng(0);
-            SrResNet g = new SrResNet(backend, rng);
+            Generator g = new Generator(backend, rng);
             Tensor lr = Init.uniform(backend, rng, 0, 1, batch, 3, hr / 4, hr / 4);
             Tensor target = Init.uniform(backend, rng, -1, 1, batch, 3, hr, hr);
             // The updates are the trainer's own (TrainingSteps), with no loss read back to the host.
@@ -103,7 +104,7 @@ final class BenchCommand implements Callable<Integer> {
                 try (Adam opt = new Adam(g, 1e-4, 0.9, 0.999)) {
                     Stats st = time(backend, warmup, reps, () -> {
                         try (Scope s = Scope.open()) {
-                            TrainingSteps.mse(g, opt, lr, target, TrainingSteps.UNCHECKED);
+                            TrainingSteps.pretrain(g, opt, LossSpec.paper(), lr, target, TrainingSteps.UNCHECKED);
                         }
                     });
                     report(tag, "srresnet_mse_step", batch, hr, st, Flops.srresnetStep(batch, hr / 4), peak);
@@ -118,7 +119,8 @@ final class BenchCommand implements Callable<Integer> {
                      Adam optD = new Adam(d, 1e-4, 0.9, 0.999)) {
                     Stats st = time(backend, warmup, reps, () -> {
                         try (Scope s = Scope.open()) {
-                            TrainingSteps.gan(g, d, vgg, optG, optD, lr, target, TrainingSteps.UNCHECKED);
+                            TrainingSteps.gan(g, d, vgg, withVgg ? LossSpec.paper() : LossSpec.paper().withContent("mse"),
+                                    optG, optD, lr, target, TrainingSteps.UNCHECKED);
                         }
                     });
                     if (withVgg) {
@@ -240,7 +242,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * Convolution and dense FLOPs (2 per multiply-add) of the workloads, from the layer shapes of
-     * {@link SrResNet} (64 channels, 16 blocks) and {@link Discriminator}. A backward pass costs twice its
+     * {@link Generator} (64 channels, 16 blocks) and {@link Discriminator}. A backward pass costs twice its
      * forward (input and weight gradients), less the input gradient of a first layer whose input needs none.
      * Element-wise work (batch norm, activations, Adam) is not counted.
      */

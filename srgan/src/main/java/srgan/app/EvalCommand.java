@@ -1,19 +1,20 @@
 package srgan.app;
 
-import srgan.inference.Inference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import srgan.engine.backend.Backend;
-import srgan.image.Bicubic;
 import srgan.image.ImageFiles;
-import srgan.image.Metrics;
-import srgan.image.RgbImage;
-import srgan.model.SrResNet;
+import srgan.inference.Evaluation;
+import srgan.inference.Inference;
+import srgan.model.Generator;
+import srgan.model.GeneratorFiles;
+import srgan.train.Scores;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -63,7 +64,7 @@ final class EvalCommand implements Callable<Integer> {
             evaluate(files, null, border, out);
             return 0;
         }
-        try (Backend backend = device.open(); SrResNet generator = Inference.loadGenerator(backend, model)) {
+        try (Backend backend = device.open(); Generator generator = GeneratorFiles.load(backend, model)) {
             int modelScale = Inference.scale(generator);
             if (modelScale != scale) {
                 throw new IllegalArgumentException("the model upscales by " + modelScale + ", but --scale is " + scale);
@@ -73,38 +74,26 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void evaluate(List<Path> files, SrResNet generator, int border, PrintStream out) throws IOException {
+    private void evaluate(List<Path> files, Generator generator, int border, PrintStream out) throws IOException {
         out.printf("%s: x%d, PSNR-Y (dB) / SSIM-Y, %d-pixel border cut%n", data, scale, border);
         out.println(String.format("%-24s %-10s %-21s%s", "image", "HR size", "bicubic",
                 generator == null ? "" : "model").stripTrailing());
-        double[] sums = new double[4];
-        int overlap = generator == null ? 0 : Inference.receptiveFieldRadius(generator);
+        List<Evaluation.ImageScore> scores = new ArrayList<>();
         for (Path f : files) {
-            RgbImage hr = RgbImage.read(f).modCrop(scale);
-            RgbImage lr = Bicubic.resizeToUint8(hr, 1.0 / scale);
-            RgbImage bicubic = Bicubic.resizeToUint8(lr, scale);
-            double bp = Metrics.psnrY(bicubic, hr, border), bs = Metrics.ssimY(bicubic, hr, border);
-            sums[0] += bp;
-            sums[1] += bs;
-            String row = String.format("%-24s %-10s %-21s", f.getFileName(), hr.width() + "x" + hr.height(),
-                    cell(bp, bs));
-            if (generator != null) {
-                // Scored as it would be saved: rounded and clamped to 8 bits, as the bicubic image is.
-                RgbImage sr = Inference.upscale(generator, lr, tile, overlap).quantized();
-                double mp = Metrics.psnrY(sr, hr, border), ms = Metrics.ssimY(sr, hr, border);
-                sums[2] += mp;
-                sums[3] += ms;
-                row += cell(mp, ms);
-            }
+            Evaluation.ImageScore s = Evaluation.score(f, generator, scale, border, tile);
+            scores.add(s);
+            String row = String.format("%-24s %-10s %-21s", f.getFileName(), s.hr().width() + "x" + s.hr().height(),
+                    cell(s.bicubic()));
+            if (generator != null) row += cell(s.model());
             out.println(row.stripTrailing());
         }
-        int n = files.size();
-        String mean = String.format("%-24s %-10s %-21s", "mean (" + n + " images)", "", cell(sums[0] / n, sums[1] / n));
-        if (generator != null) mean += cell(sums[2] / n, sums[3] / n);
+        String mean = String.format("%-24s %-10s %-21s", "mean (" + files.size() + " images)", "",
+                cell(Evaluation.mean(scores, false)));
+        if (generator != null) mean += cell(Evaluation.mean(scores, true));
         out.println(mean.stripTrailing());
     }
 
-    private static String cell(double psnr, double ssim) {
-        return String.format("%.2f dB / %.4f", psnr, ssim);
+    private static String cell(Scores s) {
+        return String.format("%.2f dB / %.4f", s.psnr(), s.ssim());
     }
 }

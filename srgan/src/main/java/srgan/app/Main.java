@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "4x photo-realistic single-image super-resolution (SRGAN, Ledig et al. 2017) on a tensor "
                 + "engine of our own.",
         subcommands = {TrainCommand.class, UpscaleCommand.class, EvalCommand.class, BenchCommand.class,
-                DevicesCommand.class})
+                DevicesCommand.class, InterpolateCommand.class, ExperimentCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

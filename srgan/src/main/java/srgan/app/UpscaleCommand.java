@@ -9,7 +9,8 @@ import srgan.engine.backend.Backend;
 import srgan.image.Bicubic;
 import srgan.image.ImageFiles;
 import srgan.image.RgbImage;
-import srgan.model.SrResNet;
+import srgan.model.Generator;
+import srgan.model.GeneratorFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,7 +79,7 @@ final class UpscaleCommand implements Callable<Integer> {
             }
             return 0;
         }
-        try (Backend backend = device.open(); SrResNet generator = Inference.loadGenerator(backend, model)) {
+        try (Backend backend = device.open(); Generator generator = GeneratorFiles.load(backend, model)) {
             int radius = Inference.receptiveFieldRadius(generator);
             int context = overlap == null ? radius : overlap;
             if (context < radius) {

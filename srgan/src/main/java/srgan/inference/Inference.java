@@ -1,34 +1,25 @@
 package srgan.inference;
 
 import srgan.engine.GradMode;
-import srgan.engine.Rng;
 import srgan.engine.Scope;
 import srgan.engine.Tensor;
 import srgan.engine.backend.Backend;
-import srgan.engine.io.HostTensor;
-import srgan.engine.io.SafeTensors;
 import srgan.engine.nn.Conv2d;
 import srgan.engine.nn.Module;
 import srgan.engine.nn.PixelShuffle;
+import srgan.engine.nn.Upsample;
 import srgan.image.RgbImage;
-import srgan.model.SrResNet;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Runs a super-resolution generator (LR in [0, 1] in, SR in [-1, 1] out, as {@link srgan.model.SrResNet})
+ * Runs a super-resolution generator (LR in [0, 1] in, SR in [-1, 1] out, as {@link srgan.model.Generator})
  * over an image of any size, tile by tile, so device memory is bounded by the tile size rather than the image.
  *
  * <p>Why the tiled output equals the whole-image output. In eval mode every layer of the generator is either
- * pointwise (batch norm with running statistics, PReLU, tanh) or a stride-1 "same" convolution, with pixel
- * shuffles in between. An output pixel therefore depends only on the LR pixels within its receptive-field
+ * pointwise (batch norm with running statistics, activations, tanh) or a stride-1 "same" convolution, with
+ * pixel shuffles or nearest upsamplings in between (and, with a global bicubic skip, a fixed 5x5 filter whose
+ * radius of two LR pixels is far inside the main path's). An output pixel therefore depends only on the LR pixels within its receptive-field
  * radius R (in LR pixels), plus on where the image ends, because each convolution zero-pads at the image
  * border. Each tile is an LR core of {@code tile x tile} pixels read with {@code overlap} pixels of real
  * context on every side, the context clipped where the image ends: at an image border the tile sees the same
@@ -43,68 +34,32 @@ import java.util.regex.Pattern;
  * distant pixels; callers should say so.
  */
 public final class Inference {
-    private static final Pattern BLOCK_KEY = Pattern.compile("body\\.(\\d+)\\..*");
-
     private Inference() {
     }
 
     /**
-     * Builds an {@link SrResNet} on {@code backend} and loads a generator weight file into it, strictly. The
-     * width and depth are read from the file (channels from {@code head.0.weight}, blocks from the
-     * {@code body.N} keys), so a generator trained with other {@code --channels}/{@code --blocks} loads as it
-     * is; a file without those keys is checked against the paper's 64 channels and 16 blocks.
-     *
-     * @throws IllegalArgumentException naming the file when it is missing, unreadable, or does not fit (every
-     *                                  missing or unexpected tensor, every shape mismatch with both shapes)
-     */
-    public static SrResNet loadGenerator(Backend backend, Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("model " + file + (Files.exists(file) ? " is not a file" : " does not exist"));
-        }
-        Map<String, HostTensor> state;
-        try {
-            state = SafeTensors.read(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read model " + file + ": " + e.getMessage(), e);
-        }
-        HostTensor head = state.get("head.0.weight");
-        int channels = head != null && head.rank() == 4 ? head.shape()[0] : 64;
-        TreeSet<Integer> blocks = new TreeSet<>();
-        for (String key : state.keySet()) {
-            Matcher m = BLOCK_KEY.matcher(key);
-            if (m.matches()) blocks.add(Integer.parseInt(m.group(1)));
-        }
-        int depth = blocks.isEmpty() ? 16 : blocks.last() + 1;
-        // The seed is irrelevant: every parameter is overwritten by the load.
-        SrResNet generator = new SrResNet(backend, new Rng(0), channels, depth);
-        try {
-            generator.loadStateDict(state);
-        } catch (IllegalArgumentException e) {
-            generator.close();
-            throw new IllegalArgumentException("model " + file + " does not fit SrResNet(" + channels + " channels, "
-                    + depth + " blocks): " + e.getMessage(), e);
-        }
-        generator.eval();
-        return generator;
-    }
-
-    /**
-     * The generator's output scale: the product of its pixel-shuffle factors (4 for SRResNet).
+     * The generator's output scale: the product of its pixel-shuffle and upsampling factors (4 for SRResNet).
      */
     public static int scale(Module generator) {
         int s = 1;
-        for (Module m : leaves(generator)) {
-            if (m instanceof PixelShuffle p) s *= p.upscaleFactor();
-        }
+        for (Module m : leaves(generator)) s *= upscaling(m);
         return s;
+    }
+
+    /** How much a layer enlarges the image: its factor for a pixel shuffle or an upsampling, else 1. */
+    private static int upscaling(Module m) {
+        if (m instanceof PixelShuffle p) return p.upscaleFactor();
+        if (m instanceof Upsample u) return u.scaleFactor();
+        return 1;
     }
 
     /**
      * An upper bound, in LR pixels, on how far from an output pixel's own LR pixel the input can influence it:
      * the sum over convolutions of ceil(radius / scale at that layer), where the scale grows at each pixel
-     * shuffle. Layers are taken in registration order, which is the order in which SrResNet applies them;
-     * modules other than {@link Conv2d} and {@link PixelShuffle} are taken to be pointwise. Skip connections
-     * add nothing, since the longer path already covers them.
+     * shuffle or upsampling. Layers are taken in registration order, which is the order in which the generator
+     * applies them; modules other than {@link Conv2d}, {@link PixelShuffle} and {@link Upsample} are taken to be
+     * pointwise. Skip connections and dense connections add nothing, since the sum over every conv covers any
+     * path through a subset of them.
      *
      * @throws IllegalArgumentException if a convolution is strided or not "same" padded, so that tiles would not
      *                                  map onto output tiles
@@ -119,8 +74,8 @@ public final class Inference {
                 }
                 // ceil(p / scale): a scale-s pixel p reaches floor((p + r) / s) <= floor(p / s) + ceil(r / s).
                 radius += (c.padding() + scale - 1) / scale;
-            } else if (m instanceof PixelShuffle p) {
-                scale *= p.upscaleFactor();
+            } else {
+                scale *= upscaling(m);
             }
         }
         return radius;

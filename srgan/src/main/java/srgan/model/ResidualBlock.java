@@ -1,33 +1,41 @@
 package srgan.model;
 
+import srgan.config.GeneratorSpec;
 import srgan.engine.Rng;
 import srgan.engine.Tensor;
 import srgan.engine.backend.Backend;
-import srgan.engine.nn.BatchNorm2d;
 import srgan.engine.nn.Conv2d;
 import srgan.engine.nn.Module;
-import srgan.engine.nn.PReLU;
 import srgan.engine.ops.Arithmetic;
 
-/** SRResNet's residual block: conv3x3-BN-PReLU-conv3x3-BN plus the identity skip. */
+/**
+ * SRResNet's residual block: conv3x3-BN-act-conv3x3-BN plus the identity skip; without BN when the spec says
+ * so (EDSR), and with the residual scaled before the addition when {@code residual_scale} is not 1.
+ */
 public final class ResidualBlock extends Module {
     private final Conv2d conv1;
-    private final BatchNorm2d bn1;
-    private final PReLU prelu;
+    private final Module bn1;
+    private final Module act;
     private final Conv2d conv2;
-    private final BatchNorm2d bn2;
+    private final Module bn2;
+    private final double residualScale;
 
-    public ResidualBlock(Backend backend, Rng rng, int channels) {
-        conv1 = registerModule("conv1", new Conv2d(backend, rng, channels, channels, 3, 1, 1, true));
-        bn1 = registerModule("bn1", new BatchNorm2d(backend, channels));
-        prelu = registerModule("prelu", new PReLU(backend));
-        conv2 = registerModule("conv2", new Conv2d(backend, rng, channels, channels, 3, 1, 1, true));
-        bn2 = registerModule("bn2", new BatchNorm2d(backend, channels));
+    public ResidualBlock(Backend backend, Rng rng, GeneratorSpec spec) {
+        int c = spec.channels();
+        conv1 = registerModule("conv1", Generator.conv(backend, rng, c, c, 3));
+        bn1 = spec.batchNorm() ? registerModule("bn1", Generator.batchNorm(backend, spec, c)) : null;
+        act = registerModule("act", spec.activationFunction().create(backend));
+        conv2 = registerModule("conv2", Generator.conv(backend, rng, c, c, 3));
+        bn2 = spec.batchNorm() ? registerModule("bn2", Generator.batchNorm(backend, spec, c)) : null;
+        residualScale = spec.residualScale();
     }
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor r = bn2.forward(conv2.forward(prelu.forward(bn1.forward(conv1.forward(x)))));
-        return Arithmetic.add(x, r);
+        Tensor r = conv1.forward(x);
+        if (bn1 != null) r = bn1.forward(r);
+        r = conv2.forward(act.forward(r));
+        if (bn2 != null) r = bn2.forward(r);
+        return Arithmetic.add(x, residualScale == 1 ? r : Arithmetic.scale(r, residualScale));
     }
 }

@@ -7,6 +7,8 @@ import srgan.engine.io.HostTensor;
 import srgan.engine.io.SafeTensors;
 import srgan.engine.nn.Module;
 import srgan.engine.optim.Adam;
+import srgan.model.Generator;
+import srgan.model.GeneratorFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,7 +46,8 @@ public final class Checkpoint {
     static final String GENERATOR = "generator.safetensors";
     static final String DISCRIMINATOR = "discriminator.safetensors";
     static final String OPTIMIZER = "optimizer.safetensors";
-    private static final String FORMAT = "srgan-train-checkpoint/1";
+    /** Version 2: the run's layer-variant config replaces the channels/blocks/content settings. */
+    private static final String FORMAT = "srgan-train-checkpoint/2";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
@@ -67,12 +70,12 @@ public final class Checkpoint {
      * @param d     the discriminator, or null in the MSE phase (with {@code dOpt})
      * @param extra more entries for state.json (last validation figures)
      */
-    static Path write(Path runDir, long step, TrainConfig config, Module g, Adam gOpt, Module d, Adam dOpt,
+    static Path write(Path runDir, long step, TrainConfig config, Generator g, Adam gOpt, Module d, Adam dOpt,
                       Map<String, Object> extra) throws IOException {
         Path dir = runDir.resolve(FOLDER).resolve(String.format("step-%08d", step));
         if (Files.exists(dir.resolve(STATE))) return dir; // this step is already saved
         Files.createDirectories(dir);
-        g.save(dir.resolve(GENERATOR));
+        GeneratorFiles.save(dir.resolve(GENERATOR), g, config.variant());
         if (d != null) d.save(dir.resolve(DISCRIMINATOR));
         Map<String, HostTensor> optimizers = new LinkedHashMap<>();
         gOpt.stateDict().forEach((k, v) -> optimizers.put("generator." + k, v));

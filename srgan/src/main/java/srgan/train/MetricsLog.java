@@ -18,11 +18,13 @@ import java.util.Map;
 /**
  * The run's metrics as JSON lines in {@code metrics.jsonl}, one object per line, of two kinds:
  * <pre>
- * {"step":100,"phase":"mse","lr":1.0E-4,"loss_g":0.0123,"steps_per_s":3.1,"elapsed_s":32.2}
- * {"step":100,"val_psnr":24.1,"val_ssim":0.71,"bicubic_psnr":23.5,"bicubic_ssim":0.69}
+ * {"step":100,"phase":"mse","lr":1.0E-4,"loss_g":0.0123,"steps_per_s":3.1,"elapsed_s":32.2,"train_s":30.9}
+ * {"step":100,"val_psnr":24.1,"val_ssim":0.71,"bicubic_psnr":23.5,"bicubic_ssim":0.69,"train_s":30.9}
  * </pre>
- * Loss figures are means over the steps since the previous line; the GAN phase adds {@code loss_content},
- * {@code loss_adv} and {@code loss_d}. Each line is flushed as it is written. On resume, lines after the
+ * Loss figures are means over the steps since the previous line; the GAN phase adds its terms
+ * ({@code loss_pixel}, {@code loss_content}, {@code loss_tv}, {@code loss_adv}) and {@code loss_d}.
+ * {@code elapsed_s} is the session's wall clock; {@code train_s} counts only its updates and their waits for
+ * data, not validation or checkpoints (what a {@code --time} budget measures). Each line is flushed as it is written. On resume, lines after the
  * checkpoint's step (written by the interrupted session after its last checkpoint) are dropped, so the log
  * reads as one run. The curves are also kept in memory for {@link CurvePlot}.
  */
@@ -84,7 +86,7 @@ final class MetricsLog implements AutoCloseable {
 
     /** Logs the mean losses of the steps up to {@code step}. */
     void train(long step, String phase, double lr, Map<String, Double> meanLosses, double stepsPerSecond,
-               double elapsedSeconds) throws IOException {
+               double elapsedSeconds, double trainSeconds) throws IOException {
         ObjectNode node = JSON.createObjectNode();
         node.put("step", step);
         node.put("phase", phase);
@@ -92,17 +94,19 @@ final class MetricsLog implements AutoCloseable {
         meanLosses.forEach(node::put);
         node.put("steps_per_s", round(stepsPerSecond, 3));
         node.put("elapsed_s", round(elapsedSeconds, 1));
+        node.put("train_s", round(trainSeconds, 2));
         write(node);
     }
 
     /** Logs a validation: the SR figures and the bicubic baseline's. */
-    void validation(long step, Scores sr, Scores bicubic) throws IOException {
+    void validation(long step, Scores sr, Scores bicubic, double trainSeconds) throws IOException {
         ObjectNode node = JSON.createObjectNode();
         node.put("step", step);
         node.put("val_psnr", round(sr.psnr(), 4));
         node.put("val_ssim", round(sr.ssim(), 5));
         node.put("bicubic_psnr", round(bicubic.psnr(), 4));
         node.put("bicubic_ssim", round(bicubic.ssim(), 5));
+        node.put("train_s", round(trainSeconds, 2));
         write(node);
     }
 

@@ -1,5 +1,8 @@
 package srgan.train;
 
+import srgan.config.GeneratorSpec;
+import srgan.config.LossSpec;
+import srgan.config.VariantConfig;
 import srgan.engine.Rng;
 import srgan.engine.Scope;
 import srgan.engine.Tensor;
@@ -8,7 +11,7 @@ import srgan.engine.nn.Module;
 import srgan.engine.optim.Adam;
 import srgan.image.RgbImage;
 import srgan.model.Discriminator;
-import srgan.model.SrResNet;
+import srgan.model.Generator;
 import srgan.model.Vgg19Features;
 
 import java.io.IOException;
@@ -81,7 +84,7 @@ public final class Trainer implements AutoCloseable {
     private final PrintStream out;
     private final PrintStream err;
     private final long startStep;
-    private final SrResNet generator;
+    private final Generator generator;
     private final Adam generatorOptimizer;
     private final Discriminator discriminator;
     private final Adam discriminatorOptimizer;
@@ -117,11 +120,11 @@ public final class Trainer implements AutoCloseable {
             }
             validator = makeValidator();
 
-            generator = add(built, new SrResNet(backend, new Rng(config.seed()), config.channels(), config.blocks()));
+            generator = add(built, new Generator(backend, new Rng(config.seed()), config.variant().generator()));
             generatorOptimizer = add(built, new Adam(generator, config.lr(), config.beta1(), config.beta2()));
             if (config.phase() == Phase.GAN) {
                 discriminator = add(built, new Discriminator(backend, new Rng(config.seed() ^ DISCRIMINATOR_SALT),
-                        config.crop()));
+                        config.variant().discriminator(), config.crop()));
                 discriminatorOptimizer = add(built,
                         new Adam(discriminator, config.lr(), config.beta1(), config.beta2()));
             } else {
@@ -175,7 +178,8 @@ public final class Trainer implements AutoCloseable {
     }
 
     private String describeGenerator() {
-        return "the generator (SRResNet, " + config.channels() + " channels, " + config.blocks() + " blocks)";
+        return "the generator (" + config.variant().name() + ", " + config.variant().generator().channels()
+                + " channels, " + config.variant().generator().blocks() + " blocks)";
     }
 
     /** Creates the run folder and proves it writable; refuses to start a new run over an existing one. */
@@ -226,7 +230,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private Vgg19Features loadVgg() {
-        int layers = config.content().vggLayers;
+        int layers = config.variant().loss().vggLayers();
         Vgg19Features net = new Vgg19Features(backend, new Rng(config.seed() ^ VGG_SALT), layers);
         if (TrainConfig.RANDOM_VGG.equals(config.vgg())) {
             warn("");
@@ -296,7 +300,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private Result loop(MetricsLog log, BatchLoader loader, boolean progressBar) throws IOException {
-        if (startStep == 0 && validator.hasImages()) validate(log, 0, null);
+        if (startStep == 0 && validator.hasImages()) validate(log, 0, null, 0);
         LossMeans means = new LossMeans();
         long step = startStep;
         long intervalStart = System.nanoTime();
@@ -304,13 +308,20 @@ public final class Trainer implements AutoCloseable {
         Outcome outcome = Outcome.COMPLETED;
         String divergence = null;
         double seconds;
+        // Training time counts the updates and the waits for batches, not validation or checkpoints, so that a
+        // --time budget buys the same number of updates however often the run reports.
+        long trainNanos = 0;
+        long budgetNanos = config.timeBudget() == null ? Long.MAX_VALUE : config.timeBudget().toNanos();
+        long valIntervalNanos = config.valInterval() == null ? Long.MAX_VALUE : config.valInterval().toNanos();
+        long nextValNanos = valIntervalNanos;
         // The bar is closed before the closing report is printed, so that it does not redraw over it.
-        try (Progress progress = new Progress(err, startStep, config.steps(), progressBar)) {
+        try (Progress progress = new Progress(err, startStep, config.steps(), config.timeBudget(), progressBar)) {
             while (step < config.steps()) {
                 if (stopRequested) {
                     outcome = Outcome.INTERRUPTED;
                     break;
                 }
+                long t0 = System.nanoTime();
                 Batch batch = loader.next();
                 Map<String, Double> losses;
                 try {
@@ -320,27 +331,34 @@ public final class Trainer implements AutoCloseable {
                     divergence = d.getMessage();
                     break;
                 }
+                trainNanos += System.nanoTime() - t0;
                 step++;
+                boolean last = step == config.steps() || trainNanos >= budgetNanos;
                 means.add(losses);
-                progress.update(step, means.describeLast() + (lastVal == null ? ""
+                progress.update(step, trainNanos / 1e9, means.describeLast() + (lastVal == null ? ""
                         : String.format(Locale.ROOT, "  val %.2f dB", lastVal.psnr())));
-                if (step % config.logEvery() == 0 || step == config.steps()) {
+                if (step % config.logEvery() == 0 || last) {
                     long now = System.nanoTime();
                     double rate = (step - intervalFirst) / ((now - intervalStart) / 1e9);
                     log.train(step, config.phase().id(), config.learningRate(step - 1), means.meanAndReset(), rate,
-                            progress.elapsedSeconds());
+                            progress.elapsedSeconds(), trainNanos / 1e9);
                     intervalStart = now;
                     intervalFirst = step;
                 }
-                boolean last = step == config.steps();
-                if (step % config.valEvery() == 0 || last) validate(log, step, progress);
+                boolean valDue = config.valInterval() == null ? step % config.valEvery() == 0
+                        : trainNanos >= nextValNanos;
+                if (valDue || last) {
+                    validate(log, step, progress, trainNanos / 1e9);
+                    while (nextValNanos <= trainNanos) nextValNanos += valIntervalNanos;
+                }
                 if (step % config.checkpointEvery() == 0 || last) checkpoint(step);
+                if (trainNanos >= budgetNanos) break;
             }
             seconds = progress.elapsedSeconds();
         }
         plot(log);
         return switch (outcome) {
-            case COMPLETED -> finish(step, seconds);
+            case COMPLETED -> finish(step, seconds, trainNanos / 1e9);
             case INTERRUPTED -> interrupted(step);
             case DIVERGED -> diverged(step, divergence);
         };
@@ -350,7 +368,8 @@ public final class Trainer implements AutoCloseable {
     private Map<String, Double> mseStep(Batch b, long step) throws Diverged {
         generatorOptimizer.setLearningRate(config.learningRate(step));
         try (Scope s = Scope.open()) {
-            return TrainingSteps.mse(generator, generatorOptimizer, lrTensor(b), hrTensor(b),
+            return TrainingSteps.pretrain(generator, generatorOptimizer, config.variant().loss(), lrTensor(b),
+                    hrTensor(b),
                     (what, loss) -> finite(step, what, loss.item()));
         }
     }
@@ -361,9 +380,8 @@ public final class Trainer implements AutoCloseable {
         generatorOptimizer.setLearningRate(rate);
         discriminatorOptimizer.setLearningRate(rate);
         try (Scope s = Scope.open()) {
-            return TrainingSteps.gan(generator, discriminator, config.content().needsVgg() ? vgg : null,
-                    generatorOptimizer, discriminatorOptimizer, lrTensor(b), hrTensor(b),
-                    (what, loss) -> finite(step, what, loss.item()));
+            return TrainingSteps.gan(generator, discriminator, vgg, config.variant().loss(), generatorOptimizer,
+                    discriminatorOptimizer, lrTensor(b), hrTensor(b), (what, loss) -> finite(step, what, loss.item()));
         }
     }
 
@@ -393,10 +411,10 @@ public final class Trainer implements AutoCloseable {
 
     // ---- reporting and saving ----
 
-    private void validate(MetricsLog log, long step, Progress progress) throws IOException {
+    private void validate(MetricsLog log, long step, Progress progress, double trainSeconds) throws IOException {
         if (validator.hasImages()) {
             lastVal = validator.evaluate(generator);
-            log.validation(step, lastVal, validator.bicubic());
+            log.validation(step, lastVal, validator.bicubic(), trainSeconds);
             String line = String.format(Locale.ROOT, "step %d: validation PSNR-Y %.2f dB, SSIM-Y %.4f "
                             + "(bicubic %.2f dB, %.4f) on %d image%s", step, lastVal.psnr(), lastVal.ssim(),
                     validator.bicubic().psnr(), validator.bicubic().ssim(), validator.imageCount(),
@@ -469,10 +487,11 @@ public final class Trainer implements AutoCloseable {
         return new Result(Outcome.DIVERGED, step, runDir, lastCheckpoint, lastVal, validator.bicubic());
     }
 
-    private Result finish(long step, double seconds) {
-        double rate = (step - startStep) / Math.max(seconds, 1e-9);
-        out.printf(Locale.ROOT, "Done: %d steps in %s (%.2f steps/s).%n", step - startStep,
-                Progress.duration(seconds), rate);
+    private Result finish(long step, double seconds, double trainSeconds) {
+        double rate = (step - startStep) / Math.max(trainSeconds, 1e-9);
+        out.printf(Locale.ROOT, "Done: %d steps in %s (%s training, %.2f steps/s)%s.%n", step - startStep,
+                Progress.duration(seconds), Progress.duration(trainSeconds), rate,
+                step < config.steps() ? ", the --time budget" : "");
         if (lastVal != null) {
             out.printf(Locale.ROOT, "  validation:  PSNR-Y %.2f dB, SSIM-Y %.4f   (bicubic: %.2f dB, %.4f)%n",
                     lastVal.psnr(), lastVal.ssim(), validator.bicubic().psnr(), validator.bicubic().ssim());
@@ -485,33 +504,62 @@ public final class Trainer implements AutoCloseable {
     }
 
     private void printBanner() {
+        VariantConfig v = config.variant();
+        LossSpec loss = v.loss();
         out.println("srgan train: " + (config.phase() == Phase.MSE
-                ? "phase mse (SRResNet pre-training: pixel MSE on [-1, 1])"
-                : "phase gan (SRGAN: " + config.content().id() + " content loss + " + TrainingSteps.ADVERSARIAL_WEIGHT
-                + " x adversarial; one D update per G update)"));
+                ? "phase mse (generator pre-training: pixel " + loss.pixel().name().toLowerCase(Locale.ROOT)
+                + " on [-1, 1])"
+                : "phase gan (" + ganLossDescription(loss) + "; one D update per G update)"));
+        out.println("  config:      " + v.name() + (v.description() == null ? "" : " (" + v.description() + ")"));
         out.println("  data:        " + data.describe() + (config.builtInData() ? ", since no --data was given" : ""));
-        out.printf(Locale.ROOT, "  generator:   SRResNet, %d channels, %d residual block%s, %,d parameters%s%n",
-                config.channels(), config.blocks(), config.blocks() == 1 ? "" : "s", generator.parameterCount(),
-                config.channels() == 64 && config.blocks() == 16 ? " (the paper's)" : "");
+        GeneratorSpec g = v.generator();
+        out.printf(Locale.ROOT, "  generator:   %d %s block%s of %d channels, %s, %s BN, %s upsampling%s, "
+                        + "%,d parameters%n", g.blocks(), g.block(),
+                g.blocks() == 1 ? "" : "s", g.channels(), g.activation(), g.batchNorm() ? "with" : "no",
+                g.upsampler().name().toLowerCase(Locale.ROOT),
+                g.globalSkip() == GeneratorSpec.GlobalSkip.BICUBIC ? ", global bicubic skip" : "",
+                generator.parameterCount());
         if (discriminator != null) {
-            out.printf(Locale.ROOT, "  discriminator: the paper's, %,d parameters%n", discriminator.parameterCount());
+            out.printf(Locale.ROOT, "  discriminator: %s%s, %,d parameters%n",
+                    v.discriminator().type().name().toLowerCase(Locale.ROOT),
+                    v.discriminator().spectralNorm() ? " with spectral norm" : "", discriminator.parameterCount());
         }
         out.printf(Locale.ROOT, "  batches:     %d crops of %dx%d HR (%dx%d LR), random flips and 90-degree turns%n",
                 config.batch(), config.crop(), config.crop(), config.crop() / TrainConfig.SCALE,
                 config.crop() / TrainConfig.SCALE);
-        out.printf(Locale.ROOT, "  optimiser:   Adam, lr %s%s, betas (%s, %s); steps %d to %d; seed %d%n",
-                config.lr(), config.lrDecayStep() >= 0 ? " then " + config.lr() / TrainConfig.LR_DECAY_DIVISOR
+        out.printf(Locale.ROOT, "  optimiser:   Adam, lr %s%s%s, betas (%s, %s); steps %d to %d; seed %d%n",
+                config.lr(), config.warmupSteps() > 0 ? " (linear warm-up over " + config.warmupSteps() + " steps)"
+                        : "", config.lrDecayStep() >= 0 ? " then " + config.lr() / TrainConfig.LR_DECAY_DIVISOR
                         + " from step " + config.lrDecayStep() : "", config.beta1(), config.beta2(),
                 startStep, config.steps(), config.seed());
         if (validator.hasImages()) {
             out.printf(Locale.ROOT,
-                    "  validation:  %d image%s every %d steps; bicubic baseline PSNR-Y %.2f dB, SSIM-Y %.4f%n",
-                    validator.imageCount(), validator.imageCount() == 1 ? "" : "s", config.valEvery(),
+                    "  validation:  %d image%s every %s; bicubic baseline PSNR-Y %.2f dB, SSIM-Y %.4f%n",
+                    validator.imageCount(), validator.imageCount() == 1 ? "" : "s", config.valInterval() != null
+                            ? Progress.duration(config.valInterval().toMillis() / 1000.0) + " of training"
+                            : config.valEvery() + " steps",
                     validator.bicubic().psnr(), validator.bicubic().ssim());
         } else {
             out.println("  validation:  none (pass --val DIR to score PSNR/SSIM as training goes)");
         }
+        if (config.timeBudget() != null) {
+            out.println("  time:        stops after " + Progress.duration(config.timeBudget().toMillis() / 1000.0)
+                    + " of training (--time)");
+        }
         out.println("  output:      " + runDir + (startStep > 0 ? " (resuming at step " + startStep + ")" : ""));
+    }
+
+    /** "1.0 x vgg54 + 0.001 x adversarial (standard)", the generator's GAN-phase loss. */
+    private static String ganLossDescription(LossSpec loss) {
+        List<String> terms = new ArrayList<>();
+        if (loss.pixelWeight() != 0) {
+            terms.add(loss.pixelWeight() + " x pixel " + loss.pixel().name().toLowerCase(Locale.ROOT));
+        }
+        if (loss.needsVgg()) terms.add(loss.contentWeight() + " x " + loss.describeContent());
+        if (loss.tvWeight() != 0) terms.add(loss.tvWeight() + " x TV");
+        terms.add(loss.adversarialWeight() + " x adversarial (" + loss.adversarial().name().toLowerCase(Locale.ROOT)
+                + ")");
+        return "G loss " + String.join(" + ", terms);
     }
 
     /** Frees the networks and optimisers (the backend belongs to the caller). */
@@ -545,13 +593,18 @@ public final class Trainer implements AutoCloseable {
             return m;
         }
 
-        /** "G 0.01234" or "G 0.0523 (content 0.0101, adv 0.693) D 1.3863". */
+        /** "loss 0.01234" or "G 0.0523 (content 0.0101, adv 0.693) D 1.3863". */
         String describeLast() {
             Double g = last.get("loss_g");
             if (g == null) return "";
             if (!last.containsKey("loss_d")) return String.format(Locale.ROOT, "loss %.5f", g);
-            return String.format(Locale.ROOT, "G %.5f (content %.5f, adv %.3f) D %.4f", g, last.get("loss_content"),
-                    last.get("loss_adv"), last.get("loss_d"));
+            List<String> terms = new ArrayList<>();
+            last.forEach((k, v) -> {
+                if (!k.equals("loss_g") && !k.equals("loss_d")) {
+                    terms.add(String.format(Locale.ROOT, "%s %.4g", k.substring("loss_".length()), v));
+                }
+            });
+            return String.format(Locale.ROOT, "G %.5f (%s) D %.4f", g, String.join(", ", terms), last.get("loss_d"));
         }
     }
 

@@ -1,9 +1,13 @@
 package srgan.train;
 
+import srgan.config.LossSpec;
 import srgan.engine.Tensor;
 import srgan.engine.nn.Module;
 import srgan.engine.ops.Arithmetic;
+import srgan.engine.ops.Convolution;
+import srgan.engine.ops.Layout;
 import srgan.engine.ops.Losses;
+import srgan.engine.ops.Reductions;
 import srgan.engine.optim.Adam;
 
 import java.util.LinkedHashMap;
@@ -11,11 +15,10 @@ import java.util.Map;
 
 /**
  * The two updates of SRGAN training, in one place for the trainer, {@code srgan bench} and the cross-backend
- * step tests. Callers open a {@link srgan.engine.Scope} around each call; modules and optimisers live outside.
+ * step tests; the losses come from the variant's {@link LossSpec}. Callers open a {@link srgan.engine.Scope}
+ * around each call; modules and optimisers live outside.
  */
 public final class TrainingSteps {
-    /** Weight of the adversarial term in the generator's loss (the paper's 10^-3). */
-    public static final double ADVERSARIAL_WEIGHT = 1e-3;
     /** VGG feature maps are divided by this before the MSE (the paper's 1/12.75 rescaling). */
     public static final double VGG_FEATURE_SCALE = 12.75;
 
@@ -35,36 +38,51 @@ public final class TrainingSteps {
     /** Reports NaN for every loss and never reads one from the device. */
     public static final LossGuard<RuntimeException> UNCHECKED = (what, loss) -> Double.NaN;
 
-    /** One SRResNet update: pixel MSE on [-1, 1]. Returns {@code loss_g}. */
-    public static <E extends Exception> Map<String, Double> mse(Module generator, Adam optimizer, Tensor lr,
-                                                               Tensor hr, LossGuard<E> guard) throws E {
-        Tensor loss = Losses.mse(generator.forward(lr), hr);
-        double value = guard.inspect("generator loss (pixel MSE)", loss);
+    /** One pre-training (MSE phase) update: the pixel loss (MSE or L1 on [-1, 1]) alone. Returns {@code loss_g}. */
+    public static <E extends Exception> Map<String, Double> pretrain(Module generator, Adam optimizer, LossSpec loss,
+                                                                    Tensor lr, Tensor hr, LossGuard<E> guard) throws E {
+        Tensor value = pixel(loss, generator.forward(lr), hr);
+        double reported = guard.inspect("generator loss (pixel " + loss.pixel().name().toLowerCase(java.util.Locale.ROOT)
+                + ")", value);
         optimizer.zeroGrad();
-        loss.backward();
+        value.backward();
         optimizer.step();
-        return Map.of("loss_g", value);
+        return Map.of("loss_g", reported);
     }
 
     /**
-     * One SRGAN update: the discriminator first, with BCE on real (label 1) and generated (label 0) images,
-     * then the generator, with content + 1e-3 * BCE(D(G(x)), 1) = content - 1e-3 * log D(G(x)) against the
-     * discriminator just updated. The discriminator's parameters stop requiring gradients for the generator's
-     * backward pass, so it costs no discriminator weight gradients.
+     * One SRGAN update: the discriminator first, then the generator against the discriminator just updated.
+     * <ul>
+     *   <li>{@code standard}: D minimises BCE on real (label 1) and generated (label 0); G's adversarial term is
+     *   BCE(D(G(x)), 1) = -log D(G(x)).</li>
+     *   <li>{@code relativistic} (ESRGAN's RaGAN): with C the logits, D minimises
+     *   [BCE(C(real) - mean C(fake), 1) + BCE(C(fake) - mean C(real), 0)] / 2 and G the same with the labels
+     *   swapped, C(real) then a constant.</li>
+     * </ul>
+     * G minimises {@code pixel_weight * pixel + content_weight * VGG content + adversarial_weight * adversarial
+     * + tv_weight * TV}. The discriminator's parameters stop requiring gradients for the generator's backward
+     * pass, so it costs no discriminator weight gradients.
      *
-     * @param vgg the feature extractor of the content loss, or null for pixel MSE content
-     * @return {@code loss_g}, {@code loss_content}, {@code loss_adv}, {@code loss_d}
+     * @param vgg the feature extractor of the content loss, or null when the spec has no VGG term
+     * @return {@code loss_g}, the terms with a non-zero weight ({@code loss_pixel}, {@code loss_content},
+     * {@code loss_tv}), {@code loss_adv} and {@code loss_d}
      */
     public static <E extends Exception> Map<String, Double> gan(Module generator, Module discriminator, Module vgg,
-                                                               Adam generatorOptimizer, Adam discriminatorOptimizer,
-                                                               Tensor lr, Tensor hr, LossGuard<E> guard) throws E {
-        int n = lr.size(0);
-        Tensor real = Tensor.full(lr.backend(), 1, n, 1);
-        Tensor fake = Tensor.zeros(lr.backend(), n, 1);
+                                                               LossSpec loss, Adam generatorOptimizer,
+                                                               Adam discriminatorOptimizer, Tensor lr, Tensor hr,
+                                                               LossGuard<E> guard) throws E {
+        if (loss.needsVgg() != (vgg != null)) {
+            throw new IllegalArgumentException(loss.needsVgg() ? "the content loss needs a VGG network"
+                    : "a VGG network was given but the loss spec has no VGG term");
+        }
+        boolean relativistic = loss.adversarial() == LossSpec.Adversarial.RELATIVISTIC;
         Tensor sr = generator.forward(lr);
 
-        Tensor dLoss = Arithmetic.add(Losses.bceWithLogits(discriminator.forward(hr), real),
-                Losses.bceWithLogits(discriminator.forward(sr.detach()), fake));
+        Tensor realLogits = discriminator.forward(hr);
+        Tensor fakeLogits = discriminator.forward(sr.detach());
+        Tensor dLoss = relativistic ? relativistic(realLogits, fakeLogits, true)
+                : Arithmetic.add(Losses.bceWithLogits(realLogits, labels(realLogits, 1)),
+                Losses.bceWithLogits(fakeLogits, labels(fakeLogits, 0)));
         double dValue = guard.inspect("discriminator loss", dLoss);
         discriminatorOptimizer.zeroGrad();
         dLoss.backward();
@@ -72,24 +90,76 @@ public final class TrainingSteps {
 
         setRequiresGrad(discriminator, false);
         try {
-            Tensor content = vgg == null ? Losses.mse(sr, hr)
-                    : Arithmetic.scale(Losses.mse(vgg.forward(sr), vgg.forward(hr)),
-                    1 / (VGG_FEATURE_SCALE * VGG_FEATURE_SCALE));
-            Tensor adversarial = Losses.bceWithLogits(discriminator.forward(sr), real);
-            Tensor gLoss = Arithmetic.add(content, Arithmetic.scale(adversarial, ADVERSARIAL_WEIGHT));
+            Map<String, Double> losses = new LinkedHashMap<>();
+            Tensor gLoss = null;
+            if (loss.pixelWeight() != 0) {
+                Tensor p = pixel(loss, sr, hr);
+                losses.put("loss_pixel", guard.inspect("pixel loss", p));
+                gLoss = weighted(gLoss, p, loss.pixelWeight());
+            }
+            if (vgg != null) {
+                Tensor content = Arithmetic.scale(Losses.mse(vgg.forward(sr), vgg.forward(hr)),
+                        1 / (VGG_FEATURE_SCALE * VGG_FEATURE_SCALE));
+                losses.put("loss_content", guard.inspect("content loss", content));
+                gLoss = weighted(gLoss, content, loss.contentWeight());
+            }
+            if (loss.tvWeight() != 0) {
+                Tensor tv = totalVariation(sr);
+                losses.put("loss_tv", guard.inspect("total-variation loss", tv));
+                gLoss = weighted(gLoss, tv, loss.tvWeight());
+            }
+            Tensor fake = discriminator.forward(sr);
+            Tensor adversarial = relativistic ? relativistic(discriminator.forward(hr).detach(), fake, false)
+                    : Losses.bceWithLogits(fake, labels(fake, 1));
+            losses.put("loss_adv", guard.inspect("adversarial loss", adversarial));
+            gLoss = weighted(gLoss, adversarial, loss.adversarialWeight());
             double gValue = guard.inspect("generator loss", gLoss);
             generatorOptimizer.zeroGrad();
             gLoss.backward();
             generatorOptimizer.step();
-            Map<String, Double> losses = new LinkedHashMap<>();
-            losses.put("loss_g", gValue);
-            losses.put("loss_content", guard.inspect("content loss", content));
-            losses.put("loss_adv", guard.inspect("adversarial loss", adversarial));
-            losses.put("loss_d", dValue);
-            return losses;
+            Map<String, Double> ordered = new LinkedHashMap<>();
+            ordered.put("loss_g", gValue);
+            ordered.putAll(losses);
+            ordered.put("loss_d", dValue);
+            return ordered;
         } finally {
             setRequiresGrad(discriminator, true);
         }
+    }
+
+    /** The spec's pixel loss on [-1, 1]. */
+    static Tensor pixel(LossSpec loss, Tensor sr, Tensor hr) {
+        return loss.pixel() == LossSpec.Pixel.L1 ? Losses.l1(sr, hr) : Losses.mse(sr, hr);
+    }
+
+    /**
+     * The mean of the squared differences between horizontal and between vertical neighbours, over the
+     * positions where both exist: a 2x2 difference filter per channel, then the mean square.
+     */
+    static Tensor totalVariation(Tensor image) {
+        int n = image.size(0), c = image.size(1), h = image.size(2), w = image.size(3);
+        // Filter 0: x[i][j+1] - x[i][j]; filter 1: x[i+1][j] - x[i][j].
+        Tensor filters = Tensor.ofDoubles(image.backend(), new double[]{-1, 1, 0, 0, -1, 0, 1, 0}, 2, 1, 2, 2);
+        Tensor diffs = Convolution.conv2d(Layout.reshape(image, n * c, 1, h, w), filters, null, 1, 0);
+        return Reductions.mean(Arithmetic.mul(diffs, diffs));
+    }
+
+    /** The relativistic average GAN loss, from D's side ({@code realIsReal}) or G's (labels swapped). */
+    static Tensor relativistic(Tensor realLogits, Tensor fakeLogits, boolean realIsReal) {
+        Tensor realVsFake = Arithmetic.sub(realLogits, Layout.reshape(Reductions.mean(fakeLogits), 1, 1));
+        Tensor fakeVsReal = Arithmetic.sub(fakeLogits, Layout.reshape(Reductions.mean(realLogits), 1, 1));
+        double real = realIsReal ? 1 : 0;
+        return Arithmetic.scale(Arithmetic.add(Losses.bceWithLogits(realVsFake, labels(realVsFake, real)),
+                Losses.bceWithLogits(fakeVsReal, labels(fakeVsReal, 1 - real))), 0.5);
+    }
+
+    private static Tensor labels(Tensor logits, double value) {
+        return Tensor.full(logits.backend(), value, logits.shape());
+    }
+
+    private static Tensor weighted(Tensor sum, Tensor term, double weight) {
+        Tensor t = weight == 1 ? term : Arithmetic.scale(term, weight);
+        return sum == null ? t : Arithmetic.add(sum, t);
     }
 
     private static void setRequiresGrad(Module m, boolean value) {

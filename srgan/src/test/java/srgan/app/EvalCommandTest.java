@@ -13,7 +13,8 @@ import srgan.image.Bicubic;
 import srgan.image.Metrics;
 import srgan.image.RgbImage;
 import srgan.image.SharedData;
-import srgan.model.SrResNet;
+import srgan.config.GeneratorSpec;
+import srgan.model.Generator;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EvalCommandTest {
     private static CpuBackend backend;
-    private static SrResNet generator;
+    private static Generator generator;
 
     @TempDir
     Path dir;
@@ -38,7 +39,7 @@ class EvalCommandTest {
     @BeforeAll
     static void buildGenerator() {
         backend = new CpuBackend(2);
-        generator = new SrResNet(backend, new Rng(5), 8, 2);
+        generator = new Generator(backend, new Rng(5), GeneratorSpec.paper().withSize(8, 2));
     }
 
     @AfterAll

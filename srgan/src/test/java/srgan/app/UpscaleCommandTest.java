@@ -9,7 +9,8 @@ import srgan.engine.Rng;
 import srgan.engine.backend.cpu.CpuBackend;
 import srgan.image.Bicubic;
 import srgan.image.RgbImage;
-import srgan.model.SrResNet;
+import srgan.config.GeneratorSpec;
+import srgan.model.Generator;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class UpscaleCommandTest {
     private static CpuBackend backend;
-    private static SrResNet generator;
+    private static Generator generator;
 
     @TempDir
     Path dir;
@@ -33,7 +34,7 @@ class UpscaleCommandTest {
     @BeforeAll
     static void buildGenerator() {
         backend = new CpuBackend(2);
-        generator = new SrResNet(backend, new Rng(9), 8, 2);
+        generator = new Generator(backend, new Rng(9), GeneratorSpec.paper().withSize(8, 2));
     }
 
     @AfterAll

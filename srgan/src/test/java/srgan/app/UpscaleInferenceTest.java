@@ -10,7 +10,9 @@ import srgan.engine.backend.cpu.CpuBackend;
 import srgan.engine.io.HostTensor;
 import srgan.engine.io.SafeTensors;
 import srgan.image.RgbImage;
-import srgan.model.SrResNet;
+import srgan.config.GeneratorSpec;
+import srgan.model.Generator;
+import srgan.model.GeneratorFiles;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,7 +34,7 @@ class UpscaleInferenceTest {
     private static final double SEAM_TOLERANCE = 1e-4;
 
     private static CpuBackend backend;
-    private static SrResNet generator;
+    private static Generator generator;
 
     @BeforeAll
     static void buildGenerator() {
@@ -50,9 +52,9 @@ class UpscaleInferenceTest {
      * An SRResNet whose batch norms hold random affine parameters and running statistics, so that eval mode is
      * not close to the identity and every layer matters.
      */
-    static SrResNet randomGenerator(int channels, int blocks, long seed) {
+    static Generator randomGenerator(int channels, int blocks, long seed) {
         Rng rng = new Rng(seed);
-        SrResNet g = new SrResNet(backend, rng, channels, blocks);
+        Generator g = new Generator(backend, rng, GeneratorSpec.paper().withSize(channels, blocks));
         Map<String, HostTensor> state = new LinkedHashMap<>(g.stateDict());
         state.replaceAll((name, t) -> {
             if (!name.contains("bn") && !name.startsWith("mid.1")) return t;
@@ -88,7 +90,7 @@ class UpscaleInferenceTest {
     void receptiveFieldRadiusIsEightPlusTwicePerBlock() {
         assertEquals(12, Inference.receptiveFieldRadius(generator));
         assertEquals(4, Inference.scale(generator));
-        try (SrResNet paper = new SrResNet(backend, new Rng(1))) {
+        try (Generator paper = new Generator(backend, new Rng(1))) {
             assertEquals(40, Inference.receptiveFieldRadius(paper));
         }
     }
@@ -160,7 +162,7 @@ class UpscaleInferenceTest {
         Path file = dir.resolve("g.safetensors");
         generator.save(file);
         RgbImage lr = randomImage(11, 9, 8);
-        try (SrResNet loaded = Inference.loadGenerator(backend, file)) {
+        try (Generator loaded = GeneratorFiles.load(backend, file)) {
             assertEquals(generator.stateDict().keySet(), loaded.stateDict().keySet());
             assertArrayEquals(Inference.upscale(generator, lr).pixels(), Inference.upscale(loaded, lr).pixels());
         }
@@ -173,12 +175,12 @@ class UpscaleInferenceTest {
         Path file = dir.resolve("bad.safetensors");
         SafeTensors.write(file, state, null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Inference.loadGenerator(backend, file));
+                () -> GeneratorFiles.load(backend, file));
         String m = e.getMessage();
         assertTrue(m.contains(file.toString()) && m.contains("tail.weight") && m.contains("[3, 8, 3, 3]")
                 && m.contains("[3, 8, 9, 9]"), m);
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
-                () -> Inference.loadGenerator(backend, dir.resolve("none.safetensors")));
+                () -> GeneratorFiles.load(backend, dir.resolve("none.safetensors")));
         assertTrue(missing.getMessage().contains("none.safetensors"), missing.getMessage());
     }
 }

@@ -17,7 +17,7 @@ class ModelShapeTest {
 
     @Test
     void srResNetHasThePapersParametersAndUpscalesByFour() {
-        try (CpuBackend cpu = new CpuBackend(2); SrResNet g = new SrResNet(cpu, new Rng(0))) {
+        try (CpuBackend cpu = new CpuBackend(2); Generator g = new Generator(cpu, new Rng(0))) {
             // head 3*64*81+64 + PReLU 1 = 15617; block 2*(64*64*9+64) + 2*128 + 1 = 74113, x16 = 1185808;
             // mid 36928 + 128 = 37056; up 2*(64*256*9+256 + 1) = 295426; tail 64*3*81+3 = 15555.
             assertEquals(15617 + 1185808 + 37056 + 295426 + 15555, g.parameterCount());

@@ -7,7 +7,9 @@ import srgan.engine.Rng;
 import srgan.engine.backend.cpu.CpuBackend;
 import srgan.engine.io.HostTensor;
 import srgan.engine.io.SafeTensors;
-import srgan.model.SrResNet;
+import srgan.config.GeneratorSpec;
+import srgan.config.VariantConfig;
+import srgan.model.Generator;
 import srgan.model.Vgg19Features;
 
 import java.io.ByteArrayOutputStream;
@@ -39,15 +41,19 @@ class TrainingInputErrorsTest {
 
     /** A tiny MSE-phase config on built-in data; tests change one thing. */
     private static TrainConfig tiny() {
-        return new TrainConfig(Phase.MSE, ContentLoss.VGG54, null, null, null, null, 2, 2, 16, 4, 1, 1e-3, 0.9,
-                0.999, -1, 0, 1, 10, 100, 100);
+        VariantConfig v = VariantConfig.paper();
+        return new TrainConfig(Phase.MSE, v.withGenerator(v.generator().withSize(4, 1)), null, null, null, null, 2, 2,
+                16, 1e-3, 0, 0.9, 0.999, -1, 0, 1, 10, 100, 100, null, null);
     }
 
-    private static TrainConfig with(TrainConfig c, Phase phase, ContentLoss content, Path data, Path init, String vgg,
+    private static TrainConfig with(TrainConfig c, Phase phase, String content, Path data, Path init, String vgg,
                                     int crop, int channels) {
-        return new TrainConfig(phase, content, data, c.val(), init, vgg, c.steps(), c.batch(), crop, channels,
-                c.blocks(), c.lr(), c.beta1(), c.beta2(), c.lrDecayStep(), c.seed(), c.workers(), c.logEvery(),
-                c.valEvery(), c.checkpointEvery());
+        VariantConfig v = c.variant();
+        v = v.withGenerator(v.generator().withSize(channels, v.generator().blocks())).withLoss(
+                v.loss().withContent(content));
+        return new TrainConfig(phase, v, data, c.val(), init, vgg, c.steps(), c.batch(), crop, c.lr(),
+                c.warmupSteps(), c.beta1(), c.beta2(), c.lrDecayStep(), c.seed(), c.workers(), c.logEvery(),
+                c.valEvery(), c.checkpointEvery(), null, null);
     }
 
     /** The message of the error that {@link Trainer#prepare} throws for {@code config}. */
@@ -68,7 +74,7 @@ class TrainingInputErrorsTest {
 
     private Path saveGenerator(int channels, int blocks) throws IOException {
         Path file = tmp.resolve("g" + channels + "x" + blocks + ".safetensors");
-        try (CpuBackend cpu = new CpuBackend(1); SrResNet g = new SrResNet(cpu, new Rng(5), channels, blocks)) {
+        try (CpuBackend cpu = new CpuBackend(1); Generator g = new Generator(cpu, new Rng(5), GeneratorSpec.paper().withSize(channels, blocks))) {
             g.save(file);
         }
         return file;
@@ -77,15 +83,15 @@ class TrainingInputErrorsTest {
     @Test
     void missingEmptyAndImagelessDataFoldersFailBeforeTraining() throws IOException {
         Path out = tmp.resolve("run");
-        String missing = prepareFails(with(tiny(), Phase.MSE, ContentLoss.VGG54, tmp.resolve("none"), null, null,
+        String missing = prepareFails(with(tiny(), Phase.MSE, "vgg54", tmp.resolve("none"), null, null,
                 16, 4), out);
         assertTrue(missing.contains("--data") && missing.contains("does not exist"), missing);
         Path empty = Files.createDirectories(tmp.resolve("empty"));
-        String emptyMessage = prepareFails(with(tiny(), Phase.MSE, ContentLoss.VGG54, empty, null, null, 16, 4), out);
+        String emptyMessage = prepareFails(with(tiny(), Phase.MSE, "vgg54", empty, null, null, 16, 4), out);
         assertTrue(emptyMessage.contains("is empty"), emptyMessage);
         Path small = tmp.resolve("small");
         TrainRuns.writeRamp(small.resolve("a.png"), 12, 40);
-        String smallMessage = prepareFails(with(tiny(), Phase.MSE, ContentLoss.VGG54, small, null, null, 16, 4), out);
+        String smallMessage = prepareFails(with(tiny(), Phase.MSE, "vgg54", small, null, null, 16, 4), out);
         assertTrue(smallMessage.contains("no usable image"), smallMessage);
         assertTrue(printed.toString(StandardCharsets.UTF_8).contains("skipping a.png: 12x40 is smaller than 16x16"));
         assertFalse(Files.exists(out), "a run that never started leaves no folder");
@@ -97,14 +103,14 @@ class TrainingInputErrorsTest {
     void aMismatchedInitNamesTheTensorAndBothShapes() throws IOException {
         Path g8 = saveGenerator(8, 1);
         Path out = tmp.resolve("run");
-        String m = prepareFails(with(tiny(), Phase.MSE, ContentLoss.VGG54, null, g8, null, 16, 4), out);
+        String m = prepareFails(with(tiny(), Phase.MSE, "vgg54", null, g8, null, 16, 4), out);
         assertTrue(m.contains("--init " + g8)
                 && m.contains("head.0.weight: checkpoint [8, 3, 9, 9], model [4, 3, 9, 9]"), m);
-        String absent = prepareFails(with(tiny(), Phase.MSE, ContentLoss.VGG54, null, tmp.resolve("no.safetensors"),
+        String absent = prepareFails(with(tiny(), Phase.MSE, "vgg54", null, tmp.resolve("no.safetensors"),
                 null, 16, 4), out);
         assertTrue(absent.contains("no.safetensors does not exist"), absent);
         Path garbage = Files.writeString(tmp.resolve("garbage.safetensors"), "not safetensors at all");
-        String unreadable = prepareFails(with(tiny(), Phase.MSE, ContentLoss.VGG54, null, garbage, null, 16, 4), out);
+        String unreadable = prepareFails(with(tiny(), Phase.MSE, "vgg54", null, garbage, null, 16, 4), out);
         assertTrue(unreadable.startsWith("cannot read --init " + garbage), unreadable);
         assertTrue(noCheckpoint(out));
     }
@@ -122,7 +128,7 @@ class TrainingInputErrorsTest {
         Path good = tmp.resolve("vgg.safetensors");
         SafeTensors.write(good, vgg, null);
         try (CpuBackend cpu = new CpuBackend(2);
-             Trainer t = Trainer.prepare(with(tiny(), Phase.GAN, ContentLoss.VGG22, null, g, good.toString(), 16, 4),
+             Trainer t = Trainer.prepare(with(tiny(), Phase.GAN, "vgg22", null, g, good.toString(), 16, 4),
                      null, tmp.resolve("ok"), cpu, sink, sink)) {
             assertTrue(t != null);
         }
@@ -131,7 +137,7 @@ class TrainingInputErrorsTest {
         vgg.put("features.5.weight", new HostTensor(new int[]{128, 64, 1, 1}, new float[128 * 64]));
         Path bad = tmp.resolve("bad-vgg.safetensors");
         SafeTensors.write(bad, vgg, null);
-        String m = prepareFails(with(tiny(), Phase.GAN, ContentLoss.VGG22, null, g, bad.toString(), 16, 4),
+        String m = prepareFails(with(tiny(), Phase.GAN, "vgg22", null, g, bad.toString(), 16, 4),
                 tmp.resolve("run"));
         assertTrue(m.contains("--vgg " + bad) && m.contains("features.7.bias")
                 && m.contains("features.5.weight: checkpoint [128, 64, 1, 1], model [128, 64, 3, 3]"), m);
@@ -153,12 +159,12 @@ class TrainingInputErrorsTest {
 
     @Test
     void inconsistentSettingsAreListedTogether() {
-        String m = prepareFails(with(tiny(), Phase.GAN, ContentLoss.VGG54, null, null, null, 24, 0),
+        String m = prepareFails(with(tiny(), Phase.GAN, "vgg54", null, null, null, 24, 0),
                 tmp.resolve("run"));
-        assertTrue(m.contains("--crop must be a positive multiple of 16"), m);
-        assertTrue(m.contains("--channels must be at least 1"), m);
+        assertTrue(m.contains("--crop: the paper's discriminator needs an HR crop divisible by 16"), m);
+        assertTrue(m.contains("generator.channels must be >= 1, got 0 (--channels/--blocks set"), m);
         assertTrue(m.contains("--phase gan starts from a pre-trained generator: pass --init"), m);
-        assertTrue(m.contains("--content vgg54 needs VGG19 weights: --vgg"), m);
+        assertTrue(m.contains("the vgg54 content loss needs VGG19 weights: --vgg"), m);
         assertFalse(Files.exists(tmp.resolve("run")), "nothing should be created for a bad configuration");
     }
 

@@ -15,7 +15,9 @@ import srgan.engine.io.HostTensor;
 import srgan.engine.nn.Module;
 import srgan.engine.optim.Adam;
 import srgan.model.Discriminator;
-import srgan.model.SrResNet;
+import srgan.config.GeneratorSpec;
+import srgan.config.LossSpec;
+import srgan.model.Generator;
 import srgan.model.Vgg19Features;
 
 import java.util.ArrayList;
@@ -86,7 +88,7 @@ class TrainingStepParityTest {
     /** One backend's models, optimisers and data. */
     private static final class Run implements AutoCloseable {
         final Backend backend;
-        final SrResNet g;
+        final Generator g;
         final Discriminator d;
         final Vgg19Features vgg;
         final Adam optG;
@@ -95,7 +97,7 @@ class TrainingStepParityTest {
         Run(Backend backend, Map<String, HostTensor> gState, Map<String, HostTensor> dState,
             Map<String, HostTensor> vggState) {
             this.backend = backend;
-            g = new SrResNet(backend, new Rng(0), 4, 1);
+            g = new Generator(backend, new Rng(0), GeneratorSpec.paper().withSize(4, 1));
             d = new Discriminator(backend, new Rng(0), HR);
             vgg = new Vgg19Features(backend, new Rng(0), Vgg19Features.VGG22);
             g.loadStateDict(gState);
@@ -108,7 +110,8 @@ class TrainingStepParityTest {
         Map<String, Double> step(float[] lr, float[] hr, double discriminatorRate) {
             optD.setLearningRate(discriminatorRate);
             try (Scope s = Scope.open()) {
-                return TrainingSteps.gan(g, d, vgg, optG, optD, Tensor.of(backend, lr, BATCH, 3, HR / 4, HR / 4),
+                return TrainingSteps.gan(g, d, vgg, LossSpec.paper().withContent("vgg22"), optG, optD,
+                        Tensor.of(backend, lr, BATCH, 3, HR / 4, HR / 4),
                         Tensor.of(backend, hr, BATCH, 3, HR, HR), (what, loss) -> loss.item());
             }
         }
@@ -128,7 +131,8 @@ class TrainingStepParityTest {
         Map<String, HostTensor> dState;
         Map<String, HostTensor> vggState;
         // Float32 initial weights, so both backends start from the same numbers.
-        try (CpuBackend init = new CpuBackend(1); SrResNet g = new SrResNet(init, new Rng(1), 4, 1);
+        try (CpuBackend init = new CpuBackend(1);
+             Generator g = new Generator(init, new Rng(1), GeneratorSpec.paper().withSize(4, 1));
              Discriminator d = new Discriminator(init, new Rng(2), HR);
              Vgg19Features vgg = new Vgg19Features(init, new Rng(3), Vgg19Features.VGG22)) {
             gState = g.stateDict();

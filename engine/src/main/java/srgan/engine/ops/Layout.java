@@ -9,7 +9,10 @@ import srgan.engine.backend.Storage;
 import java.util.Arrays;
 import java.util.List;
 
-/** Ops that move data without arithmetic: reshape, flatten, pixel shuffle, concat along channels. */
+/**
+ * Ops that move data without arithmetic: reshape, flatten, pixel shuffle, nearest-neighbour upsampling, concat
+ * along channels. Shape letters: N batch, C channels, H height, W width.
+ */
 public final class Layout {
     private Layout() {
     }
@@ -71,6 +74,39 @@ public final class Layout {
         backend.pixelShuffle(x.storage(), y, n, c, h, w, r);
         return Tensor.result("pixelShuffle", y, outShape, List.of(x),
                 (gy, g) -> backend.pixelShuffleBackward(gy.storage(), g[0].storage(), n, c, h, w, r));
+    }
+
+    /**
+     * Nearest-neighbour upsampling by an integer factor r, as PyTorch's
+     * {@code F.interpolate(x, scale_factor=r, mode='nearest')}: [N, C, H, W] to [N, C, H*r, W*r] with
+     * {@code y[n][c][h*r+i][w*r+j] = x[n][c][h][w]}; the backward sums each r x r block of the gradient.
+     *
+     * <p>Composed from two primitives: broadcasting x, viewed as [N, C, 1, H*W], against zeros [1, 1, r*r, 1]
+     * repeats every pixel r*r times as channels [N, C*r*r, H, W], and pixel shuffle places copy i*r+j of
+     * pixel (h, w) at (h*r+i, w*r+j). The backward is the adjoint of each, in reverse: pixel shuffle's inverse
+     * permutation, then the sum over the broadcast copies.
+     */
+    public static Tensor upsampleNearest(Tensor x, int factor) {
+        Checks.rank("upsampleNearest", "input", x, 4);
+        Checks.require(factor >= 1, "upsampleNearest", "scale factor must be positive, got " + factor);
+        int n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+        int copies = factor * factor;
+        Backend backend = x.backend();
+        int[] xShape = {n, c, 1, h * w};
+        int[] copiesShape = {n, c, copies, h * w};
+        long size = (long) copies * x.numel();
+        Storage y = backend.allocate(size);
+        try (Storage zeros = backend.allocate(copies); Storage repeated = backend.allocate(size)) {
+            backend.binary(BinaryOp.ADD, x.storage(), xShape, zeros, new int[]{1, 1, copies, 1}, repeated,
+                    copiesShape);
+            backend.pixelShuffle(repeated, y, n, c * copies, h, w, factor);
+        }
+        return Tensor.result("upsampleNearest", y, new int[]{n, c, h * factor, w * factor}, List.of(x), (gy, g) -> {
+            try (Storage gRepeated = backend.allocate(size)) {
+                backend.pixelShuffleBackward(gy.storage(), gRepeated, n, c * copies, h, w, factor);
+                backend.sumTo(gRepeated, copiesShape, g[0].storage(), xShape, 1);
+            }
+        });
     }
 
     /** Concatenates [N, C_i, ...] tensors along dimension 1 (channels); the other dimensions must agree. */

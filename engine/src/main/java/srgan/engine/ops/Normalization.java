@@ -1,13 +1,20 @@
 package srgan.engine.ops;
 
+import srgan.engine.GradMode;
 import srgan.engine.Shapes;
 import srgan.engine.Tensor;
 import srgan.engine.backend.Backend;
 import srgan.engine.backend.Storage;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
-/** Batch normalisation over NCHW, per channel, as PyTorch's {@code F.batch_norm} with affine parameters. */
+/**
+ * Batch normalisation over NCHW (N batch, C channels, H height, W width), per channel, as PyTorch's
+ * {@code F.batch_norm} with affine parameters; and spectral normalisation of a weight, as
+ * {@code torch.nn.utils.spectral_norm}.
+ */
 public final class Normalization {
     private Normalization() {
     }
@@ -48,5 +55,87 @@ public final class Normalization {
                 backend.batchNormBackward(training, xs, gs, saveMean, saveInvStd, gy.storage(),
                         Activations.storageOrNull(g[0]), Activations.storageOrNull(g[1]),
                         Activations.storageOrNull(g[2]), n, c, hw), saveMean, saveInvStd);
+    }
+    /**
+     * Spectral normalisation (Miyato et al. 2018) with one power iteration, as
+     * {@code torch.nn.utils.spectral_norm(n_power_iterations=1)}: the weight, viewed as a matrix W of
+     * [out, rest] (out = its dimension 0), divided by an estimate of its largest singular value,
+     * {@code sigma = u . (W v)}.
+     *
+     * <p>In training mode one power iteration first refines the estimates, without gradient, and writes them
+     * into {@code u} and {@code v} in place: {@code v = normalize(W^T u)}, then {@code u = normalize(W v)}.
+     * In eval mode the stored u and v are used unchanged (PyTorch's behaviour since its version 1 of the
+     * hook). Either way the gradient flows to the weight only, through {@code W} in both the numerator and
+     * sigma, with u and v constants, exactly as PyTorch differentiates it. The values of u and v used are
+     * copied, so a second forward before the backward (D(real) and D(fake) in one graph) cannot change the
+     * first one's gradient.
+     *
+     * <p>{@code normalize(x)} is {@code x / sqrt(|x|^2 + eps^2)}, where PyTorch's {@code F.normalize} takes
+     * {@code x / max(|x|, eps)}; the two differ only for {@code |x|} within a few orders of magnitude of eps.
+     *
+     * @param weight [out, ...], any rank of at least 1
+     * @param u      [out], the left singular vector estimate; must not require a gradient
+     * @param v      [rest], the right singular vector estimate; must not require a gradient
+     * @param eps    keeps normalize finite for a zero vector; PyTorch's default is 1e-12
+     * @return {@code weight / sigma}, of the weight's shape
+     */
+    public static Tensor spectralNormalize(Tensor weight, Tensor u, Tensor v, boolean training, double eps) {
+        Backend backend = Checks.sameBackend("spectralNormalize", weight, u, v);
+        Checks.require(weight.rank() >= 1, "spectralNormalize", "weight needs at least one dimension");
+        int out = weight.size(0);
+        int rest = (int) (weight.numel() / Math.max(1, out));
+        Checks.require(u.rank() == 1 && u.size(0) == out && v.rank() == 1 && v.size(0) == rest,
+                "spectralNormalize", "u " + Shapes.str(u.shape()) + " and v " + Shapes.str(v.shape())
+                        + " do not fit weight " + Shapes.str(weight.shape()) + " as a [" + out + ", " + rest
+                        + "] matrix");
+        Checks.require(!u.requiresGrad() && !v.requiresGrad(), "spectralNormalize",
+                "u and v are state, not parameters: they must not require a gradient");
+        if (training) {
+            try (GradMode ignored = GradMode.noGrad()) {
+                Storage w = weight.storage();
+                // Row-vector products: W^T u is u^T W ([1, out] x [out, rest]), W v is v^T W^T.
+                try (Tensor wtu = Tensor.zeros(backend, rest)) {
+                    backend.gemm(false, false, 1, rest, out, 1, u.storage(), w, 0, wtu.storage());
+                    normalizeInto(wtu, eps, v);
+                }
+                try (Tensor wv = Tensor.zeros(backend, out)) {
+                    backend.gemm(false, true, 1, out, rest, 1, v.storage(), w, 0, wv.storage());
+                    normalizeInto(wv, eps, u);
+                }
+            }
+        }
+        List<Tensor> intermediates = new ArrayList<>();
+        Tensor uRow = track(intermediates, copy(u, 1, out));
+        Tensor vRow = track(intermediates, copy(v, 1, rest));
+        Tensor matrix = track(intermediates, Layout.reshape(weight, out, rest));
+        Tensor wvRow = track(intermediates, Dense.linear(vRow, matrix, null));     // (W v)^T, [1, out]
+        Tensor products = track(intermediates, Arithmetic.mul(uRow, wvRow));
+        Tensor sigma = track(intermediates, Reductions.sum(products));
+        Tensor inverseSigma = track(intermediates, Arithmetic.reciprocal(sigma));
+        Tensor normalized = Arithmetic.mul(weight, inverseSigma);
+        // Without a recorded graph nothing reads the intermediates again: free them now instead of with the scope.
+        if (normalized.gradFn() == null) intermediates.forEach(Tensor::close);
+        return normalized;
+    }
+
+    /** {@code target = x / sqrt(|x|^2 + eps^2)}, in place; called without gradient. */
+    private static void normalizeInto(Tensor x, double eps, Tensor target) {
+        try (Tensor squares = Arithmetic.mul(x, x);
+             Tensor squaredNorm = Reductions.sum(squares);
+             Tensor inverseNorm = Arithmetic.rsqrt(squaredNorm, eps * eps);
+             Tensor unit = Arithmetic.mul(x, inverseNorm)) {
+            target.backend().copy(unit.storage(), 0, target.storage(), 0, target.numel());
+        }
+    }
+
+    private static Tensor copy(Tensor source, int... shape) {
+        Tensor t = Tensor.zeros(source.backend(), shape);
+        t.backend().copy(source.storage(), 0, t.storage(), 0, source.numel());
+        return t;
+    }
+
+    private static Tensor track(List<Tensor> list, Tensor t) {
+        list.add(t);
+        return t;
     }
 }

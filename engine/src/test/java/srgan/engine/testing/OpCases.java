@@ -58,6 +58,7 @@ public final class OpCases {
         activations(cases);
         convolutions(cases);
         batchNorms(cases);
+        spectralNorms(cases);
         layouts(cases);
         pooling(cases);
         reductions(cases);
@@ -85,6 +86,24 @@ public final class OpCases {
                 ELEMENTWISE, ELEMENTWISE));
         cases.add(op("addScalar[1,3,5,7]", List.of(InputSpec.of(s(1, 3, 5, 7))),
                 t -> Arithmetic.addScalar(t.get(0), 0.3), ELEMENTWISE, ELEMENTWISE));
+        // rsqrt is the RSQRT primitive; reciprocal composes it with products, a few roundings of float32.
+        // Divisors are signed but at least 0.05 away from 0, so 1/x stays within 20.
+        cases.add(op("reciprocal[2,3,4,5]", List.of(InputSpec.of(s(2, 3, 4, 5))),
+                t -> Arithmetic.reciprocal(t.get(0)), ELEMENTWISE, ELEMENTWISE));
+        cases.add(op("rsqrt[1,3,5,7]", List.of(InputSpec.of(s(1, 3, 5, 7), POSITIVE)),
+                t -> Arithmetic.rsqrt(t.get(0)), ELEMENTWISE, ELEMENTWISE));
+        cases.add(op("rsqrt[eps=0.25][3,7]", List.of(InputSpec.of(s(3, 7), PROBABILITY)),
+                t -> Arithmetic.rsqrt(t.get(0), 0.25), ELEMENTWISE, ELEMENTWISE));
+        int[][][] divisions = {
+                {s(2, 3, 5, 4), s(2, 3, 5, 4)},      // same shape
+                {s(2, 5, 3, 4), s(1, 5, 1, 1)},      // per-channel divisor
+                {s(3, 2, 3, 3), s()},                // by a 0-d scalar, as spectral norm's sigma
+        };
+        for (int[][] p : divisions) {
+            String shapes = java.util.Arrays.toString(p[0]) + "," + java.util.Arrays.toString(p[1]);
+            cases.add(op("div" + shapes, List.of(InputSpec.of(p[0]), InputSpec.of(p[1])),
+                    t -> Arithmetic.div(t.get(0), t.get(1)), ELEMENTWISE, REDUCTION));
+        }
     }
 
     private static void activations(List<OpCase> cases) {
@@ -144,6 +163,24 @@ public final class OpCases {
         }
     }
 
+    /**
+     * Eval mode only: training mode rewrites u and v in place on every call, so finite differences would
+     * compare different functions (SpectralNormalizeTest covers it). Positive values keep sigma = u . (W v) well
+     * away from 0, where 1 / sigma would amplify every rounding.
+     */
+    private static void spectralNorms(List<OpCase> cases) {
+        int[][] weights = {s(4, 3, 3, 3), s(5, 7)};
+        for (int[] w : weights) {
+            int out = w[0];
+            int rest = (int) (srgan.engine.Shapes.numel(w) / out);
+            cases.add(op("spectralNormalize[eval]" + java.util.Arrays.toString(w),
+                    List.of(InputSpec.of(w, POSITIVE), InputSpec.constant(s(out), POSITIVE),
+                            InputSpec.constant(s(rest), POSITIVE)),
+                    t -> Normalization.spectralNormalize(t.get(0), t.get(1), t.get(2), false, 1e-12),
+                    REDUCTION, REDUCTION));
+        }
+    }
+
     private static void layouts(List<OpCase> cases) {
         cases.add(op("pixelShuffle2[2,8,3,5]", List.of(InputSpec.of(s(2, 8, 3, 5))),
                 t -> Layout.pixelShuffle(t.get(0), 2), EXACT, EXACT));
@@ -156,6 +193,13 @@ public final class OpCases {
         cases.add(op("concatChannels[2,3,4,5]+[2,5,4,5]+[2,1,4,5]",
                 List.of(InputSpec.of(s(2, 3, 4, 5)), InputSpec.of(s(2, 5, 4, 5)), InputSpec.of(s(2, 1, 4, 5))),
                 t -> Layout.concatChannels(t), EXACT, EXACT));
+        // Forward copies values; the backward adds r*r gradients per input, rounded once.
+        cases.add(op("upsampleNearest2[2,3,4,5]", List.of(InputSpec.of(s(2, 3, 4, 5))),
+                t -> Layout.upsampleNearest(t.get(0), 2), EXACT, ELEMENTWISE));
+        cases.add(op("upsampleNearest3[1,2,3,2]", List.of(InputSpec.of(s(1, 2, 3, 2))),
+                t -> Layout.upsampleNearest(t.get(0), 3), EXACT, ELEMENTWISE));
+        cases.add(op("upsampleNearest1[1,2,3,2]", List.of(InputSpec.of(s(1, 2, 3, 2))),
+                t -> Layout.upsampleNearest(t.get(0), 1), EXACT, EXACT));
         cases.add(op("concatChannels[1,2,3]+[1,1,3]", List.of(InputSpec.of(s(1, 2, 3)), InputSpec.of(s(1, 1, 3))),
                 t -> Layout.concatChannels(t), EXACT, EXACT));
     }

@@ -276,6 +276,9 @@ public final class CpuBackend implements Backend {
                 case ADD_SCALAR:
                     for (int i = from; i < to; i++) ys[i] = (float) (xs[i] + param);
                     break;
+                case RSQRT:
+                    for (int i = from; i < to; i++) ys[i] = (float) (1 / Math.sqrt(xs[i] + param));
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown unary op " + op);
             }
@@ -287,9 +290,9 @@ public final class CpuBackend implements Backend {
         if (gx == null) return;
         float[] gxs = data(gx);
         float[] gys = data(gy);
-        // RELU and LEAKY_RELU read x; TANH and SIGMOID read y; the affine ops read neither (both may be null).
+        // RELU and LEAKY_RELU read x; TANH, SIGMOID and RSQRT read y; the affine ops read neither (both may be null).
         float[] xs = op == UnaryOp.RELU || op == UnaryOp.LEAKY_RELU ? data(x) : null;
-        float[] ys = op == UnaryOp.TANH || op == UnaryOp.SIGMOID ? data(y) : null;
+        float[] ys = op == UnaryOp.TANH || op == UnaryOp.SIGMOID || op == UnaryOp.RSQRT ? data(y) : null;
         if (vectorOps && vectorUnaryBackward(op, param, xs, ys, gys, gxs, length(n))) return;
         parallel.forRange(length(n), GRAIN, (from, to) -> {
             switch (op) {
@@ -319,6 +322,12 @@ public final class CpuBackend implements Backend {
                 case ADD_SCALAR:
                     for (int i = from; i < to; i++) gxs[i] += gys[i];
                     break;
+                case RSQRT:
+                    for (int i = from; i < to; i++) {
+                        double r = ys[i];
+                        gxs[i] = (float) (gxs[i] - 0.5 * r * r * r * gys[i]);
+                    }
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown unary op " + op);
             }
@@ -327,7 +336,8 @@ public final class CpuBackend implements Backend {
 
     /**
      * The vector loop of {@link #unary}, one lambda per op so that C2 compiles each loop on its own (see
-     * VectorOps); false for the ops without one (sigmoid), which run scalar.
+     * VectorOps); false for the ops without one (sigmoid, and rsqrt, which spectral norm applies to a handful of
+     * elements), which run scalar.
      */
     private boolean vectorUnary(UnaryOp op, double param, float[] xs, float[] ys, int n) {
         switch (op) {

@@ -110,6 +110,7 @@ public final class ReferenceBackend implements Backend {
                 case SIGMOID -> 1 / (1 + Math.exp(-v));
                 case SCALE -> param * v;
                 case ADD_SCALAR -> v + param;
+                case RSQRT -> 1 / Math.sqrt(v + param);
             };
         }
     }
@@ -118,7 +119,7 @@ public final class ReferenceBackend implements Backend {
     public void unaryBackward(UnaryOp op, double param, Storage x, Storage y, Storage gy, Storage gx, long n) {
         if (gx == null) return;
         double[] xs = op == UnaryOp.RELU || op == UnaryOp.LEAKY_RELU ? data(x) : null;
-        double[] ys = op == UnaryOp.TANH || op == UnaryOp.SIGMOID ? data(y) : null;
+        double[] ys = op == UnaryOp.TANH || op == UnaryOp.SIGMOID || op == UnaryOp.RSQRT ? data(y) : null;
         double[] gys = data(gy);
         double[] gxs = data(gx);
         int count = Math.toIntExact(n);
@@ -130,6 +131,7 @@ public final class ReferenceBackend implements Backend {
                 case SIGMOID -> ys[i] * (1 - ys[i]);
                 case SCALE -> param;
                 case ADD_SCALAR -> 1;
+                case RSQRT -> -0.5 * ys[i] * ys[i] * ys[i];
             };
             gxs[i] += derivative * gys[i];
         }

@@ -34,6 +34,10 @@ class ReferenceElementwiseTest {
         assertArrayEquals(new double[] {1 / (1 + Math.E)}, unary(UnaryOp.SIGMOID, 0, -1), 1e-15);
         assertArrayEquals(new double[] {-1, 0, (Math.E * Math.E - 1) / (Math.E * Math.E + 1)},
                 unary(UnaryOp.TANH, 0, -1000, 0, 1), 1e-15);
+        // rsqrt adds its eps before the square root: 1/sqrt(0 + 0.25) = 2; without one, 0 gives infinity.
+        assertArrayEquals(new double[] {0.5, 2, 1}, unary(UnaryOp.RSQRT, 0.25, 3.75, 0, 0.75), EXACT);
+        assertArrayEquals(new double[] {Double.POSITIVE_INFINITY, Double.NaN}, unary(UnaryOp.RSQRT, 0, 0, -1),
+                EXACT);
         // relu propagates NaN as torch.relu does.
         assertArrayEquals(new double[] {Double.NaN}, unary(UnaryOp.RELU, 0, Double.NaN), EXACT);
     }
@@ -58,7 +62,7 @@ class ReferenceElementwiseTest {
         backend.unaryBackward(UnaryOp.LEAKY_RELU, 0.1, x, null, gy, gx, 3);
         assertArrayEquals(new double[] {10.1, 10.2, 13}, backend.downloadDoubles(gx), 1e-14); // alpha at 0
 
-        // tanh and sigmoid read y only: x is null here.
+        // tanh, sigmoid and rsqrt read y only: x is null here.
         gx = of(10, 10, 10);
         backend.unaryBackward(UnaryOp.TANH, 0, null, of(0, 0.5, -1), gy, gx, 3);
         assertArrayEquals(new double[] {11, 11.5, 10}, backend.downloadDoubles(gx), EXACT);
@@ -66,6 +70,11 @@ class ReferenceElementwiseTest {
         gx = of(10, 10, 10);
         backend.unaryBackward(UnaryOp.SIGMOID, 0, null, of(0.5, 0.25, 1), gy, gx, 3);
         assertArrayEquals(new double[] {10.25, 10.375, 10}, backend.downloadDoubles(gx), EXACT);
+
+        // rsqrt's derivative is -y^3 / 2, from y alone whatever its eps.
+        gx = of(10, 10, 10);
+        backend.unaryBackward(UnaryOp.RSQRT, 0.25, null, of(0.5, 2, 1), gy, gx, 3);
+        assertArrayEquals(new double[] {9.9375, 2, 8.5}, backend.downloadDoubles(gx), EXACT);
 
         gx = of(10, 10, 10);
         backend.unaryBackward(UnaryOp.SCALE, 3, x, null, gy, gx, 3);
