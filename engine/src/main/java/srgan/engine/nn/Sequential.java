@@ -1,5 +1,7 @@
 package srgan.engine.nn;
 
+import srgan.engine.GradMode;
+import srgan.engine.Scope;
 import srgan.engine.Tensor;
 
 /**
@@ -33,11 +35,30 @@ public final class Sequential extends Module {
         return size;
     }
 
-    /** Applies every child in order; the identity when empty (the input itself is returned). */
+    /**
+     * Applies every child in order; the identity when empty (the input itself is returned).
+     *
+     * <p>Without a graph being recorded ({@link GradMode#noGrad()}, i.e. inference), each child runs in a scope of
+     * its own that keeps only its output, and each intermediate output is closed once the next child has
+     * consumed it: memory then holds a few activations instead of every temporary of the whole network until
+     * the caller's scope closes (a 23-block RRDB generator needs gigabytes otherwise). With a graph, the
+     * intermediates are the backward pass's saved state and stay with the caller's scope.
+     */
     @Override
     public Tensor forward(Tensor x) {
         Tensor out = x;
-        for (Module m : namedChildren().values()) out = m.forward(out);
+        if (GradMode.isEnabled()) {
+            for (Module m : namedChildren().values()) out = m.forward(out);
+            return out;
+        }
+        for (Module m : namedChildren().values()) {
+            Tensor in = out;
+            try (Scope step = Scope.open()) {
+                out = step.keep(m.forward(in));
+            }
+            // Views share storage by reference count, so closing the input never frees an output's data.
+            if (in != x && in != out) Scope.release(in).close();
+        }
         return out;
     }
 }
