@@ -16,10 +16,7 @@ import srgan.image.SharedData;
 import srgan.config.GeneratorSpec;
 import srgan.model.Generator;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -48,22 +45,8 @@ class EvalCommandTest {
         backend.close();
     }
 
-    /** Exit code and the two streams of one command-line run. */
-    record Run(int code, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
     private static String lineStartingWith(String text, String prefix) {
@@ -86,7 +69,7 @@ class EvalCommandTest {
         // ../shared/bench/bicubic_baseline.py ../shared/data/Set5 (Debian python3, numpy 1.24) prints
         // "Set5: n=5 bicubic x4 PSNR-Y 28.43 dB SSIM-Y 0.8113"; MATLAB's published figure is 28.42 / 0.8104.
         Path set5 = SharedData.dataset("Set5");
-        Run r = run("eval", "--data", set5.toString());
+        CommandRun r = run("eval", "--data", set5.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(lineStartingWith(r.out(), "mean (5 images)").contains("28.43 dB / 0.8113"), r.out());
         assertTrue(lineStartingWith(r.out(), "baby.png").contains("512x512    31.79 dB / 0.8577"), r.out());
@@ -97,7 +80,7 @@ class EvalCommandTest {
         Path data = dataset();
         Path model = dir.resolve("g.safetensors");
         generator.save(model);
-        Run r = run("eval", "--data", data.toString(), "--model", model.toString(), "--device", "cpu", "--tile", "7");
+        CommandRun r = run("eval", "--data", data.toString(), "--model", model.toString(), "--device", "cpu", "--tile", "7");
         assertEquals(0, r.code(), r.err());
         double[] sums = new double[4];
         for (String name : List.of("a.png", "b.png", "c.png")) {
@@ -121,7 +104,7 @@ class EvalCommandTest {
 
     @Test
     void withoutAModelOnlyBicubicIsPrinted() throws IOException {
-        Run r = run("eval", "--data", dataset().toString(), "--crop", "0");
+        CommandRun r = run("eval", "--data", dataset().toString(), "--crop", "0");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("0-pixel border"), r.out());
         assertTrue(!r.out().contains("model"), r.out());
@@ -134,7 +117,7 @@ class EvalCommandTest {
         state.put("mid.0.weight", new HostTensor(new int[]{8, 8, 5, 5}, new float[8 * 8 * 25]));
         Path model = dir.resolve("bad.safetensors");
         SafeTensors.write(model, state, null);
-        Run r = run("eval", "--data", dataset().toString(), "--model", model.toString(), "--device", "cpu");
+        CommandRun r = run("eval", "--data", dataset().toString(), "--model", model.toString(), "--device", "cpu");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("mid.0.weight") && r.err().contains("[8, 8, 5, 5]") && r.err().contains("[8, 8, 3, 3]")
                 && r.err().contains(model.toString()), r.err());
@@ -142,19 +125,19 @@ class EvalCommandTest {
 
     @Test
     void userErrorsAreOneLineAndExitCodeOne() throws IOException {
-        Run missing = run("eval", "--data", dir.resolve("nowhere").toString());
+        CommandRun missing = run("eval", "--data", dir.resolve("nowhere").toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("nowhere") && missing.err().contains("does not exist"), missing.err());
 
         Path data = dataset();
         Path model = dir.resolve("g.safetensors");
         generator.save(model);
-        Run scale = run("eval", "--data", data.toString(), "--model", model.toString(), "--scale", "2", "--device", "cpu");
+        CommandRun scale = run("eval", "--data", data.toString(), "--model", model.toString(), "--scale", "2", "--device", "cpu");
         assertEquals(1, scale.code());
         assertTrue(scale.err().contains("upscales by 4"), scale.err());
 
         Files.writeString(data.resolve("broken.png"), "truncated");
-        Run broken = run("eval", "--data", data.toString());
+        CommandRun broken = run("eval", "--data", data.toString());
         assertEquals(1, broken.code());
         assertTrue(broken.err().contains("broken.png") && !broken.err().contains("\tat "), broken.err());
     }

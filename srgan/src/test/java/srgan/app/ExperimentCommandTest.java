@@ -8,10 +8,7 @@ import srgan.image.RgbImage;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -85,18 +82,9 @@ class ExperimentCommandTest {
     }
 
     private static String run(String[] args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Main.run(args);
-        } finally {
-            System.setOut(old);
-        }
-        String text = captured.toString(StandardCharsets.UTF_8);
-        assertEquals(0, code, text);
-        return text;
+        CommandRun r = CommandRun.of(args);
+        assertEquals(0, r.code(), r.out() + r.err());
+        return r.out();
     }
 
     /** Smooth gradients with a few sharp edges, different for each seed. */

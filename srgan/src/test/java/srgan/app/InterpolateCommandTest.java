@@ -7,10 +7,7 @@ import srgan.engine.io.SafeTensors;
 import srgan.model.NetworkInterpolation;
 import srgan.model.NetworkInterpolationTest;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -24,21 +21,8 @@ class InterpolateCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
     /** Two state dicts of one architecture, different weights, saved as A and B. */
@@ -54,7 +38,7 @@ class InterpolateCommandTest {
     void writesTheInterpolatedWeightsWithAsMetadata() throws IOException {
         Path[] ab = networks(Map.of(NetworkInterpolation.ARCHITECTURE_KEY, "SrResNet(8, 2)"));
         Path out = dir.resolve("out/g.safetensors");
-        Run r = run("interpolate", ab[0].toString(), ab[1].toString(), "--alpha", "0.8", "-o", out.toString());
+        CommandRun r = run("interpolate", ab[0].toString(), ab[1].toString(), "--alpha", "0.8", "-o", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith(out + " = (1 - 0.8) * "), r.out());
         Map<String, HostTensor> expected = NetworkInterpolation.interpolate(SafeTensors.read(ab[0]),
@@ -67,16 +51,16 @@ class InterpolateCommandTest {
     void alphaOutsideTheUnitIntervalNeedsExtrapolate() throws IOException {
         Path[] ab = networks(null);
         Path out = dir.resolve("g.safetensors");
-        Run refused = run("interpolate", ab[0].toString(), ab[1].toString(), "--alpha", "1.2", "-o", out.toString());
+        CommandRun refused = run("interpolate", ab[0].toString(), ab[1].toString(), "--alpha", "1.2", "-o", out.toString());
         assertEquals(1, refused.code());
         assertEquals("srgan: alpha must lie in [0, 1], got 1.2 (extrapolation beyond the two networks must be asked "
                 + "for explicitly)", refused.err().strip());
         assertFalse(Files.exists(out));
-        Run allowed = run("interpolate", ab[0].toString(), ab[1].toString(), "--alpha", "1.2", "--extrapolate",
+        CommandRun allowed = run("interpolate", ab[0].toString(), ab[1].toString(), "--alpha", "1.2", "--extrapolate",
                 "-o", out.toString());
         assertEquals(0, allowed.code(), allowed.err());
         assertTrue(Files.exists(out));
-        Run nan = run("interpolate", ab[0].toString(), ab[1].toString(), "--alpha", "NaN", "--extrapolate",
+        CommandRun nan = run("interpolate", ab[0].toString(), ab[1].toString(), "--alpha", "NaN", "--extrapolate",
                 "-o", out.toString());
         assertEquals(1, nan.code());
         assertEquals("srgan: alpha must be finite, got NaN", nan.err().strip());
@@ -86,7 +70,7 @@ class InterpolateCommandTest {
     void mismatchesAreOneLineErrors() throws IOException {
         Path[] ab = networks(Map.of(NetworkInterpolation.ARCHITECTURE_KEY, "SrResNet(8, 3)"));
         Path out = dir.resolve("g.safetensors");
-        Run arch = run("interpolate", ab[0].toString(), ab[1].toString(), "--alpha", "0.5", "-o", out.toString());
+        CommandRun arch = run("interpolate", ab[0].toString(), ab[1].toString(), "--alpha", "0.5", "-o", out.toString());
         assertEquals(1, arch.code());
         assertEquals("srgan: different architectures: " + ab[0] + " has srgan.generator SrResNet(8, 2) but " + ab[1]
                 + " has SrResNet(8, 3)", arch.err().strip());
@@ -95,13 +79,13 @@ class InterpolateCommandTest {
         fewer.remove("conv.bias");
         Path c = dir.resolve("c.safetensors");
         SafeTensors.write(c, fewer, null);
-        Run names = run("interpolate", ab[0].toString(), c.toString(), "--alpha", "0.5", "-o", out.toString());
+        CommandRun names = run("interpolate", ab[0].toString(), c.toString(), "--alpha", "0.5", "-o", out.toString());
         assertEquals(1, names.code());
         assertEquals("srgan: " + ab[0] + " and " + c + " hold different tensors; only in " + ab[0] + ": conv.bias",
                 names.err().strip());
 
         Path text = Files.writeString(dir.resolve("text.safetensors"), "not a safetensors file");
-        Run unreadable = run("interpolate", ab[0].toString(), text.toString(), "--alpha", "0.5", "-o", out.toString());
+        CommandRun unreadable = run("interpolate", ab[0].toString(), text.toString(), "--alpha", "0.5", "-o", out.toString());
         assertEquals(1, unreadable.code());
         assertTrue(unreadable.err().startsWith("srgan: ") && unreadable.err().contains(text.toString())
                 && unreadable.err().strip().lines().count() == 1, unreadable.err());

@@ -51,8 +51,8 @@ class UpscaleCommandTest {
         return model;
     }
 
-    private static EvalCommandTest.Run run(String... args) {
-        return EvalCommandTest.run(args);
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
     private static List<String> names(Path folder) throws IOException {
@@ -67,7 +67,7 @@ class UpscaleCommandTest {
         Path in = dir.resolve("small.png");
         lr.writePng(in);
         Path out = dir.resolve("big.png");
-        EvalCommandTest.Run r = run("upscale", in.toString(), out.toString(), "--model", model().toString(),
+        CommandRun r = run("upscale", in.toString(), out.toString(), "--model", model().toString(),
                 "--device", "cpu", "--tile", "8", "--overlap", "12");
         assertEquals(0, r.code(), r.err());
         RgbImage sr = RgbImage.read(out);
@@ -85,7 +85,7 @@ class UpscaleCommandTest {
         UpscaleInferenceTest.randomImage(6, 11, 2).writePng(in.resolve("b.bmp"));
         Files.writeString(in.resolve("notes.txt"), "skipped");
         Path out = dir.resolve("out/nested"); // created on demand
-        EvalCommandTest.Run r = run("upscale", in.toString(), out.toString(), "--model", model().toString(),
+        CommandRun r = run("upscale", in.toString(), out.toString(), "--model", model().toString(),
                 "--device", "cpu");
         assertEquals(0, r.code(), r.err());
         assertEquals(List.of("a.png", "b.png"), names(out));
@@ -99,7 +99,7 @@ class UpscaleCommandTest {
         Path in = dir.resolve("x.png");
         lr.writePng(in);
         Path outDir = dir.resolve("results");
-        EvalCommandTest.Run r = run("upscale", in.toString(), outDir.toString());
+        CommandRun r = run("upscale", in.toString(), outDir.toString());
         assertEquals(0, r.code(), r.err());
         assertArrayEquals(Bicubic.resizeToUint8(lr, 4).pixels(), RgbImage.read(outDir.resolve("x.png")).pixels());
     }
@@ -110,7 +110,7 @@ class UpscaleCommandTest {
         UpscaleInferenceTest.randomImage(5, 5, 1).writePng(in);
         Path blocker = Files.writeString(dir.resolve("file"), "a file where a folder should be");
         // The model does not exist either: the output check must come first, before the model is read.
-        EvalCommandTest.Run r = run("upscale", in.toString(), blocker.resolve("sub").toString(),
+        CommandRun r = run("upscale", in.toString(), blocker.resolve("sub").toString(),
                 "--model", dir.resolve("missing.safetensors").toString(), "--device", "cpu");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("cannot write to output folder") && r.err().contains(blocker.toString()), r.err());
@@ -119,7 +119,7 @@ class UpscaleCommandTest {
 
     @Test
     void inputErrorsAreReportedWithTheirPaths() throws IOException {
-        EvalCommandTest.Run missing = run("upscale", dir.resolve("ghost.png").toString(), dir.resolve("o").toString());
+        CommandRun missing = run("upscale", dir.resolve("ghost.png").toString(), dir.resolve("o").toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("ghost.png"), missing.err());
 
@@ -127,13 +127,13 @@ class UpscaleCommandTest {
         UpscaleInferenceTest.randomImage(5, 5, 1).writePng(in.resolve("a.png"));
         UpscaleInferenceTest.randomImage(5, 5, 2).writePng(in.resolve("a.bmp"));
         Path out = dir.resolve("dup-out");
-        EvalCommandTest.Run dup = run("upscale", in.toString(), out.toString());
+        CommandRun dup = run("upscale", in.toString(), out.toString());
         assertEquals(1, dup.code());
         assertTrue(dup.err().contains("a.bmp") && dup.err().contains("a.png"), dup.err());
         assertFalse(Files.exists(out), "nothing written");
 
         Path notImage = Files.writeString(dir.resolve("fake.png"), "text");
-        EvalCommandTest.Run bad = run("upscale", notImage.toString(), dir.resolve("o2").toString());
+        CommandRun bad = run("upscale", notImage.toString(), dir.resolve("o2").toString());
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("fake.png"), bad.err());
     }
@@ -142,7 +142,7 @@ class UpscaleCommandTest {
     void tooLittleOverlapIsAllowedWithAWarning() throws IOException {
         Path in = dir.resolve("w.png");
         UpscaleInferenceTest.randomImage(12, 12, 3).writePng(in);
-        EvalCommandTest.Run r = run("upscale", in.toString(), dir.resolve("w4.png").toString(), "--model",
+        CommandRun r = run("upscale", in.toString(), dir.resolve("w4.png").toString(), "--model",
                 model().toString(), "--device", "cpu", "--tile", "6", "--overlap", "4");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("warning: --overlap 4") && r.err().contains("radius 12"), r.err());
