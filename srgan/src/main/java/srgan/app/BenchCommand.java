@@ -151,7 +151,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Timings of one workload and what the JVM did meanwhile. */
-    record Stats(double medianMs, double bestMs, long gcCount, long gcMs, double allocatedMiBPerStep, long peakRssKiB) {
+    record Stats(double medianMs, double bestMs, long gcCount, long gcMs, double allocatedMiBPerStep, long peakRssKiB,
+                 long peakTensorBytes, long pooledBytes) {
     }
 
     /**
@@ -161,6 +162,8 @@ final class BenchCommand implements Callable<Integer> {
      */
     static Stats time(Backend backend, int warmup, int reps, Runnable step) {
         resetPeakRss();
+        CpuBackend cpu = backend instanceof CpuBackend c ? c : null;
+        if (cpu != null) cpu.resetPeakBytesInUse();
         for (int i = 0; i < warmup; i++) step.run();
         backend.synchronize();
         long[] gc0 = gcTotals();
@@ -176,7 +179,8 @@ final class BenchCommand implements Callable<Integer> {
         long[] gc1 = gcTotals();
         Arrays.sort(ms);
         double perStep = alloc0 < 0 || alloc1 < 0 ? Double.NaN : (alloc1 - alloc0) / 1048576.0 / reps;
-        return new Stats(ms[reps / 2], ms[0], gc1[0] - gc0[0], gc1[1] - gc0[1], perStep, peakRssKiB());
+        return new Stats(ms[reps / 2], ms[0], gc1[0] - gc0[0], gc1[1] - gc0[1], perStep, peakRssKiB(),
+                cpu == null ? -1 : cpu.peakBytesInUse(), cpu == null ? -1 : cpu.bytesPooled());
     }
 
     /** Collections and milliseconds spent collecting, over all collectors. */
@@ -233,6 +237,10 @@ final class BenchCommand implements Callable<Integer> {
             line.append(',');
         }
         if (st.peakRssKiB() >= 0) line.append(String.format(Locale.ROOT, " peak RSS %.0f MiB,", st.peakRssKiB() / 1024.0));
+        if (st.peakTensorBytes() >= 0) {
+            line.append(String.format(Locale.ROOT, " tensors at most %.0f MiB (%.0f MiB kept for reuse after),",
+                    st.peakTensorBytes() / 1048576.0, st.pooledBytes() / 1048576.0));
+        }
         line.append(String.format(Locale.ROOT, " GC during timed steps: %d collections, %d ms", st.gcCount(), st.gcMs()));
         if (!Double.isNaN(st.allocatedMiBPerStep())) {
             line.append(String.format(Locale.ROOT, ", heap allocation %.2f MiB/step", st.allocatedMiBPerStep()));

@@ -1,6 +1,7 @@
 package srgan.train;
 
 import srgan.config.LossSpec;
+import srgan.engine.Scope;
 import srgan.engine.Tensor;
 import srgan.engine.nn.Module;
 import srgan.engine.ops.Arithmetic;
@@ -78,15 +79,20 @@ public final class TrainingSteps {
         boolean relativistic = loss.adversarial() == LossSpec.Adversarial.RELATIVISTIC;
         Tensor sr = generator.forward(lr);
 
-        Tensor realLogits = discriminator.forward(hr);
-        Tensor fakeLogits = discriminator.forward(sr.detach());
-        Tensor dLoss = relativistic ? relativistic(realLogits, fakeLogits, true)
-                : Arithmetic.add(Losses.bceWithLogits(realLogits, labels(realLogits, 1)),
-                Losses.bceWithLogits(fakeLogits, labels(fakeLogits, 0)));
-        double dValue = guard.inspect("discriminator loss", dLoss);
-        discriminatorOptimizer.zeroGrad();
-        dLoss.backward();
-        discriminatorOptimizer.step();
+        double dValue;
+        // The discriminator's update in a scope of its own: its two graphs (the activations of D on a real and
+        // a fake batch) are freed before the generator's update builds a third, rather than with the step.
+        try (Scope discriminatorUpdate = Scope.open()) {
+            Tensor realLogits = discriminator.forward(hr);
+            Tensor fakeLogits = discriminator.forward(sr.detach());
+            Tensor dLoss = relativistic ? relativistic(realLogits, fakeLogits, true)
+                    : Arithmetic.add(Losses.bceWithLogits(realLogits, labels(realLogits, 1)),
+                    Losses.bceWithLogits(fakeLogits, labels(fakeLogits, 0)));
+            dValue = guard.inspect("discriminator loss", dLoss);
+            discriminatorOptimizer.zeroGrad();
+            dLoss.backward();
+            discriminatorOptimizer.step();
+        }
 
         setRequiresGrad(discriminator, false);
         try {

@@ -9,9 +9,14 @@ import java.util.Map;
  * Arrays of closed storages kept for the next storage of the same size. A training step allocates the same
  * sizes in the same order every time, so after the first step every activation and gradient comes from here:
  * the garbage collector sees no large allocations in steady state, and no fresh memory has to be faulted in
- * and zeroed by the JVM. Small arrays are left to the garbage collector, which handles them cheaply. The pool
- * holds at most {@code capacity} floats: to make room it drops the sizes least recently asked for, so a new
- * workload's sizes (inference after training) replace the old ones.
+ * and zeroed by the JVM. Small arrays are left to the garbage collector, which handles them cheaply.
+ *
+ * <p>The budget {@code capacity} covers the floats held here and those of the open storages together: both
+ * are heap, and what matters is that their sum stays within what the heap can hold beside the garbage of
+ * small objects. In steady state the sum is constant (an array leaving a storage comes here, one leaving here
+ * goes to a storage), so a budget of at least the step's peak live floats means no drops. To make room the
+ * pool drops the sizes least recently asked for, so a new workload's sizes (inference after training) replace
+ * the old ones.
  */
 final class ArrayPool {
     /** Arrays below this many floats (64 KiB) are not pooled. */
@@ -35,17 +40,21 @@ final class ArrayPool {
         return list.pop();
     }
 
-    /** Keeps {@code array} for reuse if it is large enough, making room by dropping the least recent sizes. */
-    synchronized void give(float[] array) {
-        if (array.length < MIN_FLOATS || array.length > capacity) return;
+    /**
+     * Keeps {@code array} for reuse if it is large enough, making room by dropping the least recent sizes;
+     * {@code liveFloats} are those of the open storages, which count against the same budget.
+     */
+    synchronized void give(float[] array, long liveFloats) {
+        if (array.length < MIN_FLOATS) return;
+        long budget = capacity - Math.max(0, liveFloats);
         Iterator<Map.Entry<Integer, ArrayDeque<float[]>>> eldest = free.entrySet().iterator();
-        while (retained + array.length > capacity && eldest.hasNext()) {
+        while (retained + array.length > budget && eldest.hasNext()) {
             Map.Entry<Integer, ArrayDeque<float[]>> e = eldest.next();
             if (e.getKey() == array.length) continue;
             retained -= (long) e.getKey() * e.getValue().size();
             eldest.remove();
         }
-        if (retained + array.length > capacity) return;
+        if (retained + array.length > budget) return;
         free.computeIfAbsent(array.length, k -> new ArrayDeque<>()).push(array);
         retained += array.length;
     }

@@ -44,7 +44,9 @@ import srgan.engine.backend.UnaryOp;
  */
 public final class CpuBackend implements Backend {
     /** Floats held by open storages: what a leak check compares before and after a piece of work. */
-    final java.util.concurrent.atomic.LongAdder liveFloats = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.AtomicLong liveFloats = new java.util.concurrent.atomic.AtomicLong();
+    /** The most {@link #liveFloats} has been since the last {@link #resetPeakBytesInUse()}. */
+    private final java.util.concurrent.atomic.AtomicLong peakFloats = new java.util.concurrent.atomic.AtomicLong();
 
     /** Elements per parallel chunk of element-wise work. */
     private static final int GRAIN = Broadcast.GRAIN;
@@ -57,10 +59,11 @@ public final class CpuBackend implements Backend {
 
     private final Parallel parallel;
     /**
-     * Arrays of closed storages, at most half the heap: a training step's arrays come back at its end and are
-     * taken again by the next, so the pool must hold about the step's peak live set.
+     * Arrays of closed storages. A training step's arrays come back at its end and are taken again by the next,
+     * so pooled and live arrays together must fit the step's peak live set: they may take up to 60% of the
+     * heap, which leaves the rest to the garbage of small objects and to the collector's headroom.
      */
-    private final ArrayPool pool = new ArrayPool(Runtime.getRuntime().maxMemory() / 8);
+    private final ArrayPool pool = new ArrayPool(Runtime.getRuntime().maxMemory() / 4 * 6 / 10);
     private final Broadcast broadcast;
     private final boolean vectors;
     private final ConvKernels conv;
@@ -99,7 +102,23 @@ public final class CpuBackend implements Backend {
 
     /** Bytes held by storages of this backend that are not closed yet. */
     public long bytesInUse() {
-        return 4 * liveFloats.sum();
+        return 4 * liveFloats.get();
+    }
+
+    /** The most bytes open storages held at once since the backend was made or the last reset. */
+    public long peakBytesInUse() {
+        return 4 * peakFloats.get();
+    }
+
+    /** Starts {@link #peakBytesInUse()} again from what is in use now. */
+    public void resetPeakBytesInUse() {
+        peakFloats.set(liveFloats.get());
+    }
+
+    /** Counts a storage of {@code floats} elements opened (positive) or closed (negative). */
+    void countLive(long floats) {
+        long now = liveFloats.addAndGet(floats);
+        if (floats > 0) peakFloats.accumulateAndGet(now, Math::max);
     }
 
     /**
@@ -200,7 +219,7 @@ public final class CpuBackend implements Backend {
 
     /** Takes back the array of a closed storage. */
     void recycle(float[] array) {
-        if (!closed) pool.give(array);
+        if (!closed) pool.give(array, liveFloats.get());
     }
 
     /** Bytes held for reuse by closed storages (see {@link ArrayPool}). */

@@ -30,7 +30,7 @@ final class CpuStorage implements Storage {
         this.size = data.length;
         this.data = data;
         this.pendingZero = pendingZero;
-        owner.liveFloats.add(size);
+        owner.countLive(size);
     }
 
     @Override
@@ -56,7 +56,7 @@ final class CpuStorage implements Storage {
     public synchronized void close() {
         float[] d = data;
         if (d == null) return;
-        owner.liveFloats.add(-size);
+        owner.countLive(-size);
         data = null;
         owner.recycle(d);
     }

@@ -27,7 +27,9 @@ import java.util.concurrent.TimeUnit;
  * =true}, the same jar (or class path and main class) and arguments, inheriting standard input, output and
  * error, and returns the child's exit code. If that cannot be done, it says so on standard error and returns
  * nothing, and the caller runs in-process on the scalar fallback. The cost is one more JVM start (about a tenth
- * of a second). {@code -Dsrgan.vector=false} or {@code -Dsrgan.relaunched=true} skip the restart.
+ * of a second). {@code -Dsrgan.vector=false} or {@code -Dsrgan.relaunched=true} skip the restart. The restarted
+ * JVM also gets a collector and heap policy suited to large reused arrays, unless the user chose one
+ * ({@link JvmMemoryDefaults}).
  */
 public final class VectorModuleRelauncher {
     /** System property set on the restarted JVM, so it never restarts again. */
@@ -88,7 +90,7 @@ public final class VectorModuleRelauncher {
     /**
      * The restart's command line: {@code java} and the JVM options (those that came from the environment
      * variables in {@code fromEnvironment} are left out, since the child reads the same variables again), the
-     * module and the marker property, then {@code -jar jar} when this JVM was started that way (its
+     * memory defaults where the user set none, the module and the marker property, then {@code -jar jar} when this JVM was started that way (its
      * {@code sun.java.command} begins with its class path, a jar) or else {@code -cp classPath mainClass}, then
      * the arguments.
      */
@@ -99,6 +101,7 @@ public final class VectorModuleRelauncher {
         for (String option : jvmOptions) {
             if (!fromEnvironment.contains(option)) command.add(option);
         }
+        command.addAll(JvmMemoryDefaults.forRestart(jvmOptions));
         command.add("--add-modules");
         command.add(VectorPath.MODULE);
         command.add("-D" + RELAUNCHED_PROPERTY + "=true");

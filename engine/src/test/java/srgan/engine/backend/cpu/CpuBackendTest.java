@@ -132,6 +132,39 @@ class CpuBackendTest {
     }
 
     @Test
+    void peakBytesInUseIsTheMostHeldAtOnce() {
+        int n = ArrayPool.MIN_FLOATS;
+        long base = backend.bytesInUse();
+        backend.resetPeakBytesInUse();
+        Storage a = backend.allocate(n);
+        Storage b = backend.allocate(2L * n);
+        a.close();
+        Storage c = backend.allocate(n);
+        assertEquals(base + 4L * 3 * n, backend.peakBytesInUse(), "a and b were open together");
+        b.close();
+        c.close();
+        assertEquals(base, backend.bytesInUse());
+        backend.resetPeakBytesInUse();
+        assertEquals(base, backend.peakBytesInUse(), "a reset starts from what is in use");
+    }
+
+    @Test
+    void thePoolAndTheOpenStoragesShareOneBudget() {
+        int n = ArrayPool.MIN_FLOATS;
+        ArrayPool pool = new ArrayPool(4L * n);
+        pool.give(new float[n], 2L * n);
+        pool.give(new float[n], 2L * n);
+        assertEquals(2L * n, pool.retainedFloats(), "room for two beside 2n live floats");
+        pool.give(new float[n], 2L * n);
+        assertEquals(2L * n, pool.retainedFloats(), "a third would exceed the budget");
+        pool.give(new float[2 * n], n);
+        assertEquals(2L * n, pool.retainedFloats(), "the older size was dropped to make room for the new one");
+        assertTrue(pool.take(n) == null, "no array of n floats is left");
+        assertEquals(2 * n, pool.take(2 * n).length);
+        assertEquals(0, pool.retainedFloats());
+    }
+
+    @Test
     void pooledArraysComeBackAsZerosUnlessOverwritten() {
         int n = ArrayPool.MIN_FLOATS * 2;
         float[] sevens = new float[n];
