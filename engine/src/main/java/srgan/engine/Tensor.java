@@ -33,6 +33,9 @@ public final class Tensor implements AutoCloseable {
     private final int[] shape;
     private final long numel;
     private Buffer buffer;
+    /** Set by {@link #close()}; the buffer alone cannot tell, since {@link #discardData()} also drops it. */
+    private boolean closed;
+    private boolean dataDiscarded;
     private boolean requiresGrad;
     private Tensor grad;
     private GradNode gradFn;
@@ -119,6 +122,7 @@ public final class Tensor implements AutoCloseable {
         return buffer.storage;
     }
 
+    /** Whether the data is gone: closed, or discarded by {@link #discardData()}. */
     public boolean isClosed() {
         return buffer == null;
     }
@@ -293,9 +297,9 @@ public final class Tensor implements AutoCloseable {
 
     @Override
     public void close() {
-        if (buffer == null) return;
-        if (--buffer.references == 0) buffer.storage.close();
-        buffer = null;
+        if (closed) return;
+        closed = true;
+        dropBuffer();
         if (gradFn != null) gradFn.release();
         if (grad != null) {
             grad.close();
@@ -303,8 +307,30 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /**
+     * Frees this tensor's data now but keeps its place in the recorded graph: the backward pass still routes
+     * gradients through it and runs the op that made it; only reading its values fails. For a module that knows
+     * no backward will read an intermediate (the sum of a residual block: neither the sum's backward nor batch
+     * norm's reads batch norm's output), so that it is not held until the step's scope closes, as PyTorch frees a
+     * tensor no saved state refers to. Closing it later, as its scope does, is still needed and still frees its
+     * op's saved state.
+     */
+    public void discardData() {
+        dropBuffer();
+        dataDiscarded = true;
+    }
+
+    private void dropBuffer() {
+        if (buffer == null) return;
+        if (--buffer.references == 0) buffer.storage.close();
+        buffer = null;
+    }
+
     private void requireOpen() {
-        if (buffer == null) throw new IllegalStateException("tensor " + Shapes.str(shape) + " was closed");
+        if (buffer == null) {
+            throw new IllegalStateException("tensor " + Shapes.str(shape) + (dataDiscarded && !closed
+                    ? " had its data discarded by the module that made it (see discardData)" : " was closed"));
+        }
     }
 
     @Override

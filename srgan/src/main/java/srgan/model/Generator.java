@@ -102,7 +102,10 @@ public final class Generator extends Module {
     @Override
     public Tensor forward(Tensor lr) {
         Tensor h = head.forward(lr);
-        Tensor features = Arithmetic.add(h, mid.forward(body.forward(h)));
+        Tensor trunk = mid.forward(body.forward(h));
+        Tensor features = Arithmetic.add(h, trunk);
+        // As in the residual blocks: the sum's backward reads neither input.
+        if (!mid.backwardReadsOutput()) trunk.discardData();
         Tensor x = up.forward(features);
         if (hr != null) x = hr.forward(x);
         Tensor out = tail.forward(x);

@@ -36,6 +36,11 @@ public final class ResidualBlock extends Module {
         if (bn1 != null) r = bn1.forward(r);
         r = conv2.forward(act.forward(r));
         if (bn2 != null) r = bn2.forward(r);
-        return Arithmetic.add(x, residualScale == 1 ? r : Arithmetic.scale(r, residualScale));
+        if (residualScale != 1) return Arithmetic.add(x, Arithmetic.scale(r, residualScale));
+        Tensor sum = Arithmetic.add(x, r);
+        // The sum's backward reads neither input: the branch's output is freed now unless its maker's backward
+        // reads it (neither batch norm's nor a convolution's does), instead of being held to the step's end.
+        if (!(bn2 != null ? bn2 : conv2).backwardReadsOutput()) r.discardData();
+        return sum;
     }
 }

@@ -80,19 +80,32 @@ public final class TrainingSteps {
         Tensor sr = generator.forward(lr);
 
         double dValue;
-        // The discriminator's update in a scope of its own: its two graphs (the activations of D on a real and
-        // a fake batch) are freed before the generator's update builds a third, rather than with the step.
-        try (Scope discriminatorUpdate = Scope.open()) {
-            Tensor realLogits = discriminator.forward(hr);
-            Tensor fakeLogits = discriminator.forward(sr.detach());
-            Tensor dLoss = relativistic ? relativistic(realLogits, fakeLogits, true)
-                    : Arithmetic.add(Losses.bceWithLogits(realLogits, labels(realLogits, 1)),
-                    Losses.bceWithLogits(fakeLogits, labels(fakeLogits, 0)));
-            dValue = guard.inspect("discriminator loss", dLoss);
-            discriminatorOptimizer.zeroGrad();
-            dLoss.backward();
-            discriminatorOptimizer.step();
+        // The discriminator's update in scopes of its own, so that its graphs (D's activations on a real and on
+        // a fake batch) are freed before the generator's update builds a third, rather than with the step. The
+        // standard loss is a sum of a real and a fake term, so their gradients are summed one graph at a time
+        // (the same gradient, D's weights unchanged in between); the relativistic loss ties the two together.
+        discriminatorOptimizer.zeroGrad();
+        if (relativistic) {
+            try (Scope discriminatorUpdate = Scope.open()) {
+                Tensor dLoss = relativistic(discriminator.forward(hr), discriminator.forward(sr.detach()), true);
+                dValue = guard.inspect("discriminator loss", dLoss);
+                dLoss.backward();
+            }
+        } else {
+            try (Scope realTerm = Scope.open()) {
+                Tensor realLogits = discriminator.forward(hr);
+                Tensor realLoss = Losses.bceWithLogits(realLogits, labels(realLogits, 1));
+                dValue = guard.inspect("discriminator loss (real batch)", realLoss);
+                realLoss.backward();
+            }
+            try (Scope fakeTerm = Scope.open()) {
+                Tensor fakeLogits = discriminator.forward(sr.detach());
+                Tensor fakeLoss = Losses.bceWithLogits(fakeLogits, labels(fakeLogits, 0));
+                dValue += guard.inspect("discriminator loss (generated batch)", fakeLoss);
+                fakeLoss.backward();
+            }
         }
+        discriminatorOptimizer.step();
 
         setRequiresGrad(discriminator, false);
         try {

@@ -101,4 +101,10 @@ public final class BatchNorm2d extends Module {
     protected String extraRepr() {
         return numFeatures + ", eps=" + eps + ", momentum=" + momentum;
     }
+
+    /** {@inheritDoc} Batch norm's backward reads its input and the saved statistics, never its output. */
+    @Override
+    public boolean backwardReadsOutput() {
+        return false;
+    }
 }

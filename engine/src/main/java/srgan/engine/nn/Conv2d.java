@@ -119,4 +119,10 @@ public final class Conv2d extends Module {
         return inChannels + ", " + outChannels + ", kernel_size=" + kernelSize + ", stride=" + stride
                 + ", padding=" + padding + (bias == null ? ", bias=False" : "");
     }
+
+    /** {@inheritDoc} The convolution's backward reads its input and weight, never its output. */
+    @Override
+    public boolean backwardReadsOutput() {
+        return false;
+    }
 }

@@ -9,4 +9,16 @@ public final class Flatten extends Module {
     public Tensor forward(Tensor x) {
         return Layout.flatten(x);
     }
+
+    /** {@inheritDoc} A view: its backward reshapes the gradient. */
+    @Override
+    public boolean backwardReadsInput() {
+        return false;
+    }
+
+    /** {@inheritDoc} A view: its backward reshapes the gradient. */
+    @Override
+    public boolean backwardReadsOutput() {
+        return false;
+    }
 }

@@ -95,4 +95,10 @@ public final class Linear extends Module {
     protected String extraRepr() {
         return "in_features=" + inFeatures + ", out_features=" + outFeatures + ", bias=" + (bias != null ? "True" : "False");
     }
+
+    /** {@inheritDoc} The product's backward reads its input and weight, never its output. */
+    @Override
+    public boolean backwardReadsOutput() {
+        return false;
+    }
 }

@@ -38,6 +38,21 @@ public abstract class Module implements AutoCloseable {
     /** Applies the module to one input. */
     public abstract Tensor forward(Tensor x);
 
+    /**
+     * Whether the backward pass of {@link #forward}'s ops reads the input forward was given. True unless a
+     * subclass knows otherwise. With {@link #backwardReadsOutput()} it lets a container free an intermediate
+     * during training as soon as neither the module that made it nor the one that took it needs it again (see
+     * {@link Sequential}), as PyTorch frees a tensor that no saved state refers to.
+     */
+    public boolean backwardReadsInput() {
+        return true;
+    }
+
+    /** Whether the backward pass of {@link #forward}'s ops reads forward's output. True unless a subclass knows otherwise. */
+    public boolean backwardReadsOutput() {
+        return true;
+    }
+
     // ---- registration, for subclasses' constructors ----
 
     /**

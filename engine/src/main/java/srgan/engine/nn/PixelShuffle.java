@@ -26,4 +26,16 @@ public final class PixelShuffle extends Module {
     protected String extraRepr() {
         return "upscale_factor=" + upscaleFactor;
     }
+
+    /** {@inheritDoc} The shuffle's backward is the inverse permutation of the gradient: it reads no activation. */
+    @Override
+    public boolean backwardReadsInput() {
+        return false;
+    }
+
+    /** {@inheritDoc} The shuffle's backward is the inverse permutation of the gradient: it reads no activation. */
+    @Override
+    public boolean backwardReadsOutput() {
+        return false;
+    }
 }

@@ -42,13 +42,23 @@ public final class Sequential extends Module {
      * its own that keeps only its output, and each intermediate output is closed once the next child has
      * consumed it: memory then holds a few activations instead of every temporary of the whole network until
      * the caller's scope closes (a 23-block RRDB generator needs gigabytes otherwise). With a graph, the
-     * intermediates are the backward pass's saved state and stay with the caller's scope.
+     * intermediates are the backward pass's saved state and stay with the caller's scope, except that one
+     * neither its maker's nor its taker's backward reads (a convolution's output that a pixel shuffle took) has
+     * its data freed as soon as the taker has run ({@link Tensor#discardData()}).
      */
     @Override
     public Tensor forward(Tensor x) {
         Tensor out = x;
         if (GradMode.isEnabled()) {
-            for (Module m : namedChildren().values()) out = m.forward(out);
+            Module previous = null;
+            for (Module m : namedChildren().values()) {
+                Tensor in = out;
+                out = m.forward(in);
+                if (previous != null && in != out && !previous.backwardReadsOutput() && !m.backwardReadsInput()) {
+                    in.discardData();
+                }
+                previous = m;
+            }
             return out;
         }
         for (Module m : namedChildren().values()) {
@@ -60,5 +70,17 @@ public final class Sequential extends Module {
             if (in != x && in != out) Scope.release(in).close();
         }
         return out;
+    }
+
+    /** The first child's; false when empty (the identity reads nothing). */
+    @Override
+    public boolean backwardReadsInput() {
+        return size > 0 && get(0).backwardReadsInput();
+    }
+
+    /** The last child's; false when empty. */
+    @Override
+    public boolean backwardReadsOutput() {
+        return size > 0 && get(size - 1).backwardReadsOutput();
     }
 }

@@ -29,4 +29,16 @@ public final class Upsample extends Module {
     protected String extraRepr() {
         return "scale_factor=" + (double) scaleFactor + ", mode='nearest'";
     }
+
+    /** {@inheritDoc} Nearest upsampling's backward sums the gradient's blocks: it reads no activation. */
+    @Override
+    public boolean backwardReadsInput() {
+        return false;
+    }
+
+    /** {@inheritDoc} Nearest upsampling's backward sums the gradient's blocks: it reads no activation. */
+    @Override
+    public boolean backwardReadsOutput() {
+        return false;
+    }
 }
