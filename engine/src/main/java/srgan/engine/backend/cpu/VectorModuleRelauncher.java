@@ -90,9 +90,9 @@ public final class VectorModuleRelauncher {
     /**
      * The restart's command line: {@code java} and the JVM options (those that came from the environment
      * variables in {@code fromEnvironment} are left out, since the child reads the same variables again), the
-     * memory defaults where the user set none, the module and the marker property, then {@code -jar jar} when this JVM was started that way (its
-     * {@code sun.java.command} begins with its class path, a jar) or else {@code -cp classPath mainClass}, then
-     * the arguments.
+     * memory defaults where the user set none, the module and the marker property, then {@code -jar jar} when
+     * this JVM was started that way (its {@code sun.java.command} begins with its class path, a jar) or else
+     * {@code -cp classPath mainClass}, then the arguments.
      */
     static List<String> command(String java, List<String> jvmOptions, String classPath, String launchCommand,
                                 String mainClass, String[] args, Collection<String> fromEnvironment) {
