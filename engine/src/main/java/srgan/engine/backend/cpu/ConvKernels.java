@@ -13,5 +13,21 @@ interface ConvKernels {
 
     void backwardData(ConvGeometry g, float[] w, float[] gy, float[] gx);
 
+    /**
+     * Whether {@link #backwardDataFromZero} applies to this geometry: the kernel can write every element of gx
+     * without reading it.
+     */
+    default boolean writesWholeInputGradient(ConvGeometry g) {
+        return false;
+    }
+
+    /**
+     * {@link #backwardData} into a gx that stands for zeros, written over without being read: the same values
+     * as adding into zeros. Only where {@link #writesWholeInputGradient} says so.
+     */
+    default void backwardDataFromZero(ConvGeometry g, float[] w, float[] gy, float[] gx) {
+        throw new UnsupportedOperationException("no overwriting input gradient for " + g);
+    }
+
     void backwardWeight(ConvGeometry g, float[] x, float[] gy, float[] gw);
 }

@@ -182,6 +182,15 @@ public final class CpuBackend implements Backend {
         return cs.data();
     }
 
+    /**
+     * Whether a storage's contents are zeros not written yet, so that a primitive about to add into all of it
+     * may write over it instead (it must then take the array with {@link #output}). Fetch the inputs first: an
+     * input fetched with {@link #data} is zeroed for real, and an output that is one of them is then not fresh.
+     */
+    private boolean freshZeros(Storage s) {
+        return own(s).pendingZero();
+    }
+
     /** As {@link #data}, with null (a gradient nobody wants) passed through. */
     private float[] dataOrNull(Storage s) {
         return s == null ? null : data(s);
@@ -430,8 +439,11 @@ public final class CpuBackend implements Backend {
         float[] xs = data(x);
         float[] as = data(alpha);
         float[] gys = data(gy);
-        float[] gxs = dataOrNull(gx);
         float[] gas = dataOrNull(gAlpha);
+        // A gradient buffer fresh from the pool (the usual case) stands for zeros: written over instead of zeroed
+        // and then added to, with the same values, since 0 + a * gy rounds as the float product a * gy does.
+        boolean fromZero = gx != null && freshZeros(gx);
+        float[] gxs = gx == null ? null : fromZero ? output(gx, gx.size()) : data(gx);
         // One item per channel: it owns gx over its planes and its channel's share of the alpha gradient,
         // summed over images in order, so the sum needs no cross-thread combining.
         double[] channelSum = new double[c];
@@ -454,7 +466,11 @@ public final class CpuBackend implements Backend {
                         float a = as[alphaCount == 1 ? 0 : ch];
                         for (int img = 0; img < n; img++) {
                             int base = (img * c + ch) * hw;
-                            VectorOps.preluBackward(xs, gys, gxs, base, base + hw, a);
+                            if (fromZero) {
+                                VectorOps.preluBackwardFromZero(xs, gys, gxs, base, base + hw, a);
+                            } else {
+                                VectorOps.preluBackward(xs, gys, gxs, base, base + hw, a);
+                            }
                         }
                     }
                 });
@@ -469,9 +485,9 @@ public final class CpuBackend implements Backend {
                         for (int i = base; i < base + hw; i++) {
                             float v = xs[i];
                             if (v > 0) {
-                                if (gxs != null) gxs[i] += gys[i];
+                                if (gxs != null) gxs[i] = fromZero ? gys[i] : gxs[i] + gys[i];
                             } else {
-                                if (gxs != null) gxs[i] = (float) (gxs[i] + (double) a * gys[i]);
+                                if (gxs != null) gxs[i] = fromZero ? a * gys[i] : (float) (gxs[i] + (double) a * gys[i]);
                                 s += (double) v * gys[i];
                             }
                         }
@@ -503,7 +519,14 @@ public final class CpuBackend implements Backend {
     @Override
     public void conv2dBackwardData(ConvGeometry g, Storage w, Storage gy, Storage gx) {
         if (gx == null) return;
-        conv.backwardData(g, data(w), data(gy), data(gx));
+        float[] ws = data(w);
+        float[] gys = data(gy);
+        // A gradient buffer fresh from the pool is written over rather than zeroed and added to (same values).
+        if (freshZeros(gx) && conv.writesWholeInputGradient(g)) {
+            conv.backwardDataFromZero(g, ws, gys, output(gx, gx.size()));
+            return;
+        }
+        conv.backwardData(g, ws, gys, data(gx));
     }
 
     @Override

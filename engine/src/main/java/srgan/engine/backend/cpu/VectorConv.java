@@ -132,10 +132,22 @@ final class VectorConv implements ConvKernels {
         run(job, new Matrix(w, columns, k));
     }
 
+    /** The Winograd layers: their output transform writes every pixel of every tile row. */
+    @Override
+    public boolean writesWholeInputGradient(ConvGeometry g) {
+        return Winograd.applies(g);
+    }
+
+    @Override
+    public void backwardDataFromZero(ConvGeometry g, float[] w, float[] gy, float[] gx) {
+        if (!Winograd.applies(g)) throw new UnsupportedOperationException("no overwriting input gradient for " + g);
+        winograd.backwardData(g, w, gy, gx, true);
+    }
+
     @Override
     public void backwardData(ConvGeometry g, float[] w, float[] gy, float[] gx) {
         if (Winograd.applies(g)) {
-            winograd.backwardData(g, w, gy, gx);
+            winograd.backwardData(g, w, gy, gx, false);
             return;
         }
         int cin = g.inChannels();

@@ -235,6 +235,22 @@ final class VectorOps {
         }
     }
 
+    /**
+     * {@code gx = (x > 0 ? 1 : a) * gy} over {@code [from, to)}: {@link #preluBackward} into zeros. In float,
+     * with the same values, since a product of two floats is exact in double and rounds once either way.
+     */
+    static void preluBackwardFromZero(float[] x, float[] gy, float[] gx, int from, int to, float a) {
+        FloatVector alpha = FloatVector.broadcast(F, a);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, i);
+            FloatVector factor = alpha.blend(one, xv.compare(VectorOperators.GT, 0f));
+            factor.mul(FloatVector.fromArray(F, gy, i)).intoArray(gx, i);
+        }
+        for (; i < to; i++) gx[i] = x[i] > 0 ? gy[i] : a * gy[i];
+    }
+
     // ---- unary ----
     // One method per op, each called from its own lambda (CpuBackend.vectorUnary): several ops' loops compiled
     // into one method would exceed C2's inlining budget (see MicroKernels).

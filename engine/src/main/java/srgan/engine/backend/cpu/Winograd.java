@@ -121,11 +121,15 @@ final class Winograd {
                 (o, c, ky, kx) -> w[((o * cin + c) * 3 + ky) * 3 + kx], bias, true, y);
     }
 
-    /** At stride 1 and padding 1 the input gradient is the output gradient correlated with the flipped filter. */
-    void backwardData(ConvGeometry g, float[] w, float[] gy, float[] gx) {
+    /**
+     * At stride 1 and padding 1 the input gradient is the output gradient correlated with the flipped filter.
+     * Added into gx, or with {@code fromZero} written over it (gx then stands for zeros and is not read; the
+     * values are the same, each output being 0 plus its sum either way).
+     */
+    void backwardData(ConvGeometry g, float[] w, float[] gy, float[] gx, boolean fromZero) {
         int cin = g.inChannels();
         convolve(g.n(), g.outChannels(), cin, Grid.of(g.inHeight(), g.inWidth()), gy,
-                (c, o, ky, kx) -> w[((o * cin + c) * 3 + 2 - ky) * 3 + 2 - kx], null, false, gx);
+                (c, o, ky, kx) -> w[((o * cin + c) * 3 + 2 - ky) * 3 + 2 - kx], null, fromZero, gx);
     }
 
     /**

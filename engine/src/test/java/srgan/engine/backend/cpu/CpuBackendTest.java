@@ -132,6 +132,66 @@ class CpuBackendTest {
     }
 
     @Test
+    void preluBackwardIntoAFreshBufferEqualsAccumulatingIntoZeros() {
+        int n = 2;
+        int c = 4;
+        int hw = ArrayPool.MIN_FLOATS / 2;   // n * c * hw floats: large enough to be pooled
+        int size = n * c * hw;
+        java.util.Random random = new java.util.Random(7);
+        float[] x = new float[size];
+        float[] gy = new float[size];
+        for (int i = 0; i < size; i++) {
+            x[i] = random.nextFloat() * 2 - 1;
+            gy[i] = random.nextFloat() * 2 - 1;
+        }
+        for (boolean vectors : new boolean[]{true, false}) {
+            try (CpuBackend b = new CpuBackend(2, vectors)) {
+                Storage xs = b.upload(x);
+                Storage gys = b.upload(gy);
+                Storage alpha = b.upload(new float[]{0.25f, -0.5f, 0.125f, 3f});
+                // Accumulating into explicit zeros...
+                Storage zeros = b.upload(new float[size]);
+                Storage alphaGradA = b.upload(new float[c]);
+                b.preluBackward(xs, alpha, c, gys, zeros, alphaGradA, n, c, hw);
+                // ...and into a buffer fresh from the pool, whose zeros are not written yet (it holds sevens).
+                b.upload(filled(size, 7)).close();   // the pool now holds an array of sevens
+                Storage fresh = b.allocate(size);
+                assertEquals(0, b.bytesPooled(), "the pooled array was taken");
+                Storage alphaGradB = b.upload(new float[c]);
+                b.preluBackward(xs, alpha, c, gys, fresh, alphaGradB, n, c, hw);
+                assertArrayEquals(b.download(zeros), b.download(fresh), "gx, vectors " + vectors);
+                assertArrayEquals(b.download(alphaGradA), b.download(alphaGradB), "alpha gradient, vectors " + vectors);
+            }
+        }
+    }
+
+    @Test
+    void convolutionInputGradientIntoAFreshBufferEqualsAccumulatingIntoZeros() {
+        // Winograd's geometry (3x3, stride 1, 64 channels), with a gx of 64 x 16 x 16 floats: large enough to be pooled.
+        srgan.engine.backend.ConvGeometry g = new srgan.engine.backend.ConvGeometry(1, 64, 16, 16, 64, 3, 3, 1, 1);
+        java.util.Random random = new java.util.Random(11);
+        float[] w = new float[(int) g.weightSize()];
+        float[] gy = new float[(int) g.outputSize()];
+        for (int i = 0; i < w.length; i++) w[i] = random.nextFloat() - 0.5f;
+        for (int i = 0; i < gy.length; i++) gy[i] = random.nextFloat() - 0.5f;
+        int size = (int) g.inputSize();
+        assertTrue(size >= ArrayPool.MIN_FLOATS);
+        for (boolean vectors : new boolean[]{true, false}) {
+            try (CpuBackend b = new CpuBackend(2, vectors)) {
+                Storage ws = b.upload(w);
+                Storage gys = b.upload(gy);
+                Storage zeros = b.upload(new float[size]);
+                b.conv2dBackwardData(g, ws, gys, zeros);
+                b.upload(filled(size, 7)).close();   // the pool now holds an array of sevens
+                Storage fresh = b.allocate(size);
+                assertEquals(0, b.bytesPooled(), "the pooled array was taken");
+                b.conv2dBackwardData(g, ws, gys, fresh);
+                assertArrayEquals(b.download(zeros), b.download(fresh), "vectors " + vectors);
+            }
+        }
+    }
+
+    @Test
     void peakBytesInUseIsTheMostHeldAtOnce() {
         int n = ArrayPool.MIN_FLOATS;
         long base = backend.bytesInUse();
