@@ -48,7 +48,10 @@ public abstract class Module implements AutoCloseable {
         return true;
     }
 
-    /** Whether the backward pass of {@link #forward}'s ops reads forward's output. True unless a subclass knows otherwise. */
+    /**
+     * Whether the backward pass of {@link #forward}'s ops reads forward's output. True unless a subclass knows
+     * otherwise.
+     */
     public boolean backwardReadsOutput() {
         return true;
     }

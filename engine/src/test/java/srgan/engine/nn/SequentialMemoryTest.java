@@ -103,7 +103,9 @@ class SequentialMemoryTest {
             long[] heldOpByOp = new long[1];
             float[][] bySequential = gradients(cpu, true, heldBySequential);
             float[][] opByOp = gradients(cpu, false, heldOpByOp);
-            for (int i = 0; i < bySequential.length; i++) assertArrayEquals(opByOp[i], bySequential[i], "gradient " + i);
+            for (int i = 0; i < bySequential.length; i++) {
+                assertArrayEquals(opByOp[i], bySequential[i], "gradient " + i);
+            }
             // The convolution's output: 2 x 16 x 6 x 6 floats.
             assertEquals(2 * 16 * 6 * 6 * Float.BYTES, heldOpByOp[0] - heldBySequential[0]);
             assertEquals(0, cpu.bytesInUse(), "everything is given back");

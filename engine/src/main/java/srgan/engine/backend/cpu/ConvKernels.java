@@ -14,19 +14,12 @@ interface ConvKernels {
     void backwardData(ConvGeometry g, float[] w, float[] gy, float[] gx);
 
     /**
-     * Whether {@link #backwardDataFromZero} applies to this geometry: the kernel can write every element of gx
-     * without reading it.
+     * {@link #backwardData} into a gx that stands for zeros, written over without being read (the same values
+     * as adding into zeros), where the kernel writes every element of gx; returns false, having touched
+     * nothing, where it does not.
      */
-    default boolean writesWholeInputGradient(ConvGeometry g) {
+    default boolean backwardDataFromZero(ConvGeometry g, float[] w, float[] gy, float[] gx) {
         return false;
-    }
-
-    /**
-     * {@link #backwardData} into a gx that stands for zeros, written over without being read: the same values
-     * as adding into zeros. Only where {@link #writesWholeInputGradient} says so.
-     */
-    default void backwardDataFromZero(ConvGeometry g, float[] w, float[] gy, float[] gx) {
-        throw new UnsupportedOperationException("no overwriting input gradient for " + g);
     }
 
     void backwardWeight(ConvGeometry g, float[] x, float[] gy, float[] gw);

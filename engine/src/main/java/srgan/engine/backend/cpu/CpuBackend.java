@@ -487,7 +487,9 @@ public final class CpuBackend implements Backend {
                             if (v > 0) {
                                 if (gxs != null) gxs[i] = fromZero ? gys[i] : gxs[i] + gys[i];
                             } else {
-                                if (gxs != null) gxs[i] = fromZero ? a * gys[i] : (float) (gxs[i] + (double) a * gys[i]);
+                                if (gxs != null) {
+                                    gxs[i] = fromZero ? a * gys[i] : (float) (gxs[i] + (double) a * gys[i]);
+                                }
                                 s += (double) v * gys[i];
                             }
                         }
@@ -521,9 +523,11 @@ public final class CpuBackend implements Backend {
         if (gx == null) return;
         float[] ws = data(w);
         float[] gys = data(gy);
-        // A gradient buffer fresh from the pool is written over rather than zeroed and added to (same values).
-        if (freshZeros(gx) && conv.writesWholeInputGradient(g)) {
-            conv.backwardDataFromZero(g, ws, gys, output(gx, gx.size()));
+        // A gradient buffer fresh from the pool is written over rather than zeroed and added to (same values),
+        // where the kernel writes all of it.
+        CpuStorage out = own(gx);
+        if (out.pendingZero() && conv.backwardDataFromZero(g, ws, gys, out.data())) {
+            out.clearPendingZero();
             return;
         }
         conv.backwardData(g, ws, gys, data(gx));

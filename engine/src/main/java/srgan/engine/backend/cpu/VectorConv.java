@@ -134,14 +134,10 @@ final class VectorConv implements ConvKernels {
 
     /** The Winograd layers: their output transform writes every pixel of every tile row. */
     @Override
-    public boolean writesWholeInputGradient(ConvGeometry g) {
-        return Winograd.applies(g);
-    }
-
-    @Override
-    public void backwardDataFromZero(ConvGeometry g, float[] w, float[] gy, float[] gx) {
-        if (!Winograd.applies(g)) throw new UnsupportedOperationException("no overwriting input gradient for " + g);
+    public boolean backwardDataFromZero(ConvGeometry g, float[] w, float[] gy, float[] gx) {
+        if (!Winograd.applies(g)) return false;
         winograd.backwardData(g, w, gy, gx, true);
+        return true;
     }
 
     @Override
@@ -550,6 +546,7 @@ final class VectorConv implements ConvKernels {
         for (int y = 0, p = 0; y < oh; y++) {
             for (int u = 0; u < ow; u++, p++) xAt[p] = (y * wp + u) * stride * cin;
         }
+        int[] offsets = Winograd.channelOffsets(g.inHeight() * g.inWidth());
         // Chunks of at most PIXEL_TILE pixels, of balanced size.
         int pixelChunks = (int) Parallel.ceilDiv(pixels, Conv.PIXEL_TILE);
         int perChunk = (int) Parallel.ceilDiv(pixels, pixelChunks);
@@ -559,7 +556,7 @@ final class VectorConv implements ConvKernels {
             for (int g0 = 0; g0 < n; g0 += group) {
                 int first = g0;
                 int count = Math.min(group, n - g0);
-                parallel.forEach(count, i -> toNhwc(g, x, first + i, hp, wp, xs, i * imageFloats));
+                parallel.forEach(count, i -> toNhwc(g, x, first + i, hp, wp, offsets, xs, i * imageFloats));
                 parallel.forEach(items, item -> {
                     int tile0 = (int) ((long) item * tiles / items);
                     int tile1 = (int) ((long) (item + 1) * tiles / items);
@@ -602,7 +599,7 @@ final class VectorConv implements ConvKernels {
                 int qPerChunk = (int) Parallel.ceilDiv(qCount, qChunks);
                 for (int q = 0; q < qCount; q++) xAtGroup[q] = (q / pixels) * imageFloats + xAt[q % pixels];
                 parallel.forEach(count, i -> {
-                    toNhwc(g, x, first + i, hp, wp, xs, i * imageFloats);
+                    toNhwc(g, x, first + i, hp, wp, offsets, xs, i * imageFloats);
                     packRows(gy, (first + i) * cout * pixels, cout, pixels, gyPacked, i * pixels * MR, qCount * MR);
                 });
                 parallel.forEach(tileRows * chunks, item -> {
@@ -657,11 +654,14 @@ final class VectorConv implements ConvKernels {
             }
         });
     }
+
     /**
      * Image {@code img} of x into NHWC with the zero padding included: {@code xs[at + (r * wp + v) * Cin + c] =
-     * x[img][c][r - pad][v - pad]} for {@code r < hp}, {@code v < wp}.
+     * x[img][c][r - pad][v - pad]} for {@code r < hp}, {@code v < wp}; {@code offsets} are
+     * {@link Winograd#channelOffsets} of x's plane.
      */
-    private static void toNhwc(ConvGeometry g, float[] x, int img, int hp, int wp, float[] xs, int at) {
+    private static void toNhwc(ConvGeometry g, float[] x, int img, int hp, int wp, int[] offsets, float[] xs,
+                               int at) {
         int cin = g.inChannels();
         int h = g.inHeight();
         int w = g.inWidth();
@@ -679,7 +679,7 @@ final class VectorConv implements ConvKernels {
             Arrays.fill(xs, row + vHi * cin, row + wp * cin, 0f);
             int from = (img * cin * h + sy) * w - pad;
             if (cin % 4 == 0) {
-                Winograd.transposeRow(x, from + vLo, h * w, cin, vHi - vLo, xs, row + vLo * cin);
+                Winograd.transposeRow(x, from + vLo, h * w, offsets, cin, vHi - vLo, xs, row + vLo * cin);
             } else {
                 for (int c = 0; c < cin; c++) {
                     int sc = from + c * h * w;

@@ -159,6 +159,7 @@ final class Winograd {
         bandRows = Math.max(1, Math.min(bandRows, (int) Parallel.ceilDiv(grid.th(), wanted)));
         int rowsPerBand = bandRows;
         int bands = (int) Parallel.ceilDiv(grid.th(), rowsPerBand);
+        int[] offsets = channelOffsets(grid.h() * grid.w());
         parallel.forEach(n * bands, item -> {
             int img = item / bands;
             int i0 = (item % bands) * rowsPerBand;
@@ -170,7 +171,7 @@ final class Winograd {
             float[] v = buf.floats(1, 16L * tiles * cin);
             float[] m = buf.floats(2, (16L * tiles + MR) * cout);
             float[] scratch = buf.floats(3, scratchSize(grid));
-            toPaddedNhwc(src, img, cin, grid, 2 * i0, 2 * i1 + 2, band, 0);
+            toPaddedNhwc(src, img, cin, offsets, grid, 2 * i0, 2 * i1 + 2, band, 0);
             // The band's padded rows start at 2 * i0, its tiles at i0 * tw: shift both bases accordingly.
             for (int i = i0; i < i1; i++) {
                 transformInputRow(band, -2 * i0 * rowFloats, cin, grid, i, v, tiles, -i0 * grid.tw(), scratch);
@@ -219,7 +220,8 @@ final class Winograd {
      * Padded rows {@code [r0, r1)} of image {@code img} of src into NHWC, starting at {@code dst[at]}, with a
      * zero border: padded {@code (r, q)} is {@code src[r - 1][q - 1]}, zero outside the image.
      */
-    private static void toPaddedNhwc(float[] src, int img, int channels, Grid grid, int r0, int r1, float[] dst,
+    private static void toPaddedNhwc(float[] src, int img, int channels, int[] offsets, Grid grid, int r0, int r1,
+                                     float[] dst,
                                      int at) {
         int wp = grid.wp();
         int h = grid.h();
@@ -234,19 +236,19 @@ final class Winograd {
             }
             Arrays.fill(dst, row, row + channels, 0f);
             Arrays.fill(dst, row + (w + 1) * channels, row + rowFloats, 0f);
-            transposeRow(src, (img * channels * h + r - 1) * w, plane, channels, w, dst, row + channels);
+            transposeRow(src, (img * channels * h + r - 1) * w, plane, offsets, channels, w, dst, row + channels);
         }
     }
 
     /**
      * One image row to NHWC: {@code dst[d + q * channels + c] = src[s + c * plane + q]} for {@code q < w},
      * {@code c < channels} (a multiple of 4). With whole vectors of channels, one gather per pixel and block of
-     * L channels (measured on AVX-512 from L2: 24 GB/s against 13 for the scalar loop); otherwise four
-     * channels at a time: four sequential read streams, and 16-byte runs of writes.
+     * L channels, {@code offsets} being {@link #channelOffsets channelOffsets(plane)} (measured on AVX-512 from
+     * L2: 24 GB/s against 13 for the scalar loop); otherwise four channels at a time: four sequential read
+     * streams, and 16-byte runs of writes.
      */
-    static void transposeRow(float[] src, int s, int plane, int channels, int w, float[] dst, int d) {
+    static void transposeRow(float[] src, int s, int plane, int[] offsets, int channels, int w, float[] dst, int d) {
         if (channels % L == 0) {
-            int[] offsets = channelOffsets(plane);
             for (int c = 0; c < channels; c += L) {
                 int from = s + c * plane;
                 for (int q = 0, at = d + c; q < w; q++, at += channels) {
@@ -272,16 +274,13 @@ final class Winograd {
     /** {@code i * L} for {@code i < L}: the index map that reads one lane of L consecutive vectors. */
     private static final int[] LANE_STRIDE = java.util.stream.IntStream.range(0, L).map(i -> i * L).toArray();
 
-    /** Per thread, {@code i * plane} for {@code i < L} (the gather's index map) and, last, the plane it is for. */
-    private static final ThreadLocal<int[]> CHANNEL_OFFSETS = ThreadLocal.withInitial(() -> new int[L + 1]);
-
-    /** The index map of a gather of L consecutive channels of a plane-major tensor: {@code i * plane}. */
-    private static int[] channelOffsets(int plane) {
-        int[] offsets = CHANNEL_OFFSETS.get();
-        if (offsets[L] != plane || plane == 0) {
-            for (int i = 0; i < L; i++) offsets[i] = i * plane;
-            offsets[L] = plane;
-        }
+    /**
+     * The index map of a gather of L consecutive channels of a plane-major tensor, {@code i * plane}: made once
+     * per convolution and handed to {@link #transposeRow}.
+     */
+    static int[] channelOffsets(int plane) {
+        int[] offsets = new int[L];
+        for (int i = 0; i < L; i++) offsets[i] = i * plane;
         return offsets;
     }
 
@@ -413,6 +412,7 @@ final class Winograd {
         Buffers call = callBuffers.get();
         double[] partial = call.doubles((long) partitions * size);
         int oBlocks = (int) Parallel.ceilDiv(cout, MR);
+        int[] offsets = channelOffsets(grid.h() * grid.w());
         parallel.forEach(partitions, part -> {
             Buffers buf = itemBuffers.get();
             int b0 = (int) ((long) part * bands / partitions);
@@ -430,8 +430,8 @@ final class Winograd {
                 float[] v = buf.floats(1, 16L * tiles * cin);
                 float[] dy = buf.floats(2, 16L * tiles * cout);
                 float[] scratch = buf.floats(3, scratchSize(grid));
-                toPaddedNhwc(x, img, cin, grid, 2 * i0, 2 * i1 + 2, xn, 0);
-                toTiledNhwc(gy, img, cout, grid, 2 * i0, 2 * i1, gyn);
+                toPaddedNhwc(x, img, cin, offsets, grid, 2 * i0, 2 * i1 + 2, xn, 0);
+                toTiledNhwc(gy, img, cout, offsets, grid, 2 * i0, 2 * i1, gyn);
                 for (int i = i0; i < i1; i++) {
                     transformInputRow(xn, -2 * i0 * xRow, cin, grid, i, v, tiles, -i0 * grid.tw(), scratch);
                     transformGradientRow(gyn, -2 * i0 * gyRow, cout, grid, i, dy, tiles, -i0 * grid.tw(), scratch);
@@ -491,7 +491,8 @@ final class Winograd {
     private static final double[][] G = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
 
     /** Rows {@code [r0, r1)} of image {@code img} of gy into NHWC at dst[0], {@code 2 tw} wide, zero past the image. */
-    private static void toTiledNhwc(float[] gy, int img, int channels, Grid grid, int r0, int r1, float[] dst) {
+    private static void toTiledNhwc(float[] gy, int img, int channels, int[] offsets, Grid grid, int r0, int r1,
+                                    float[] dst) {
         int wq = 2 * grid.tw();
         int w = grid.w();
         int rowFloats = wq * channels;
@@ -503,7 +504,7 @@ final class Winograd {
                 continue;
             }
             if (wq > w) Arrays.fill(dst, row + w * channels, row + rowFloats, 0f);
-            transposeRow(gy, (img * channels * grid.h() + r) * w, plane, channels, w, dst, row);
+            transposeRow(gy, (img * channels * grid.h() + r) * w, plane, offsets, channels, w, dst, row);
         }
     }
 

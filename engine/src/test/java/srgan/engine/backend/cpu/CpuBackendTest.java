@@ -167,7 +167,7 @@ class CpuBackendTest {
 
     @Test
     void convolutionInputGradientIntoAFreshBufferEqualsAccumulatingIntoZeros() {
-        // Winograd's geometry (3x3, stride 1, 64 channels), with a gx of 64 x 16 x 16 floats: large enough to be pooled.
+        // Winograd's geometry (3x3, stride 1, 64 channels); gx has 64 x 16 x 16 floats, enough to be pooled.
         srgan.engine.backend.ConvGeometry g = new srgan.engine.backend.ConvGeometry(1, 64, 16, 16, 64, 3, 3, 1, 1);
         java.util.Random random = new java.util.Random(11);
         float[] w = new float[(int) g.weightSize()];
