@@ -61,8 +61,14 @@ final class VectorConv implements ConvKernels {
     /** Widths of the weight-gradient tiles (8 rows x 3 vectors, or 3 rows x 6 vectors). */
     private static final int W_NB = 3 * L;
     private static final int W_SMALL_NB = 6 * L;
-    /** Most floats in one band's source planes (8 MiB). */
-    private static final int BAND_FLOATS = 1 << 21;
+    /**
+     * Most floats in one band's source planes (1 MiB): half an L2 of 2 MiB, so the planes a band's panels are
+     * packed from stay there (measured on the discriminator's first stride-2 layer, whose whole image is 2.4
+     * MiB of planes: 20-30% faster forward and backward-data than with one band per image).
+     */
+    private static final int BAND_FLOATS = 1 << 18;
+    /** Most floats of the tiles, and of the panel slices, of one set of blocks in the packed path (512 KiB). */
+    private static final int SET_FLOATS = 1 << 17;
     /** Most floats in the NHWC copy of a group of images for the weight gradient (16 MiB). */
     private static final int GROUP_FLOATS = 1 << 22;
     /** Most floats of the weight gradient's packed gy for a group of images (4 MiB). */
@@ -132,18 +138,31 @@ final class VectorConv implements ConvKernels {
         run(job, new Matrix(w, columns, k));
     }
 
-    /** The Winograd layers: their output transform writes every pixel of every tile row. */
+    /**
+     * The Winograd layers, whose output transform writes every pixel of every tile row, and the stride-2 layers
+     * of {@link #phasesInterleave}, whose phases together write every input pixel once.
+     */
     @Override
     public boolean backwardDataFromZero(ConvGeometry g, float[] w, float[] gy, float[] gx) {
-        if (!Winograd.applies(g)) return false;
-        winograd.backwardData(g, w, gy, gx, true);
-        return true;
+        if (Winograd.applies(g)) {
+            winograd.backwardData(g, w, gy, gx, true);
+            return true;
+        }
+        if (phasesInterleave(g)) {
+            backwardDataByPhases(g, w, gy, gx, true);
+            return true;
+        }
+        return false;
     }
 
     @Override
     public void backwardData(ConvGeometry g, float[] w, float[] gy, float[] gx) {
         if (Winograd.applies(g)) {
             winograd.backwardData(g, w, gy, gx, false);
+            return;
+        }
+        if (phasesInterleave(g)) {
+            backwardDataByPhases(g, w, gy, gx, false);
             return;
         }
         int cin = g.inChannels();
@@ -175,6 +194,157 @@ final class VectorConv implements ConvKernels {
                 run(job, new Matrix(w, columns, kh * kw));
             }
         }
+    }
+
+    /**
+     * Whether backward-data can run {@link #backwardDataByPhases}: stride 2 (every stride-2 layer of the
+     * discriminator), even input sizes, so that the four phases have the same grid and together cover each
+     * input row pair and column pair, a kernel of at least 2x2, so that every phase has a tap, and at least
+     * one packed tile of input channels.
+     */
+    private static boolean phasesInterleave(ConvGeometry g) {
+        return g.stride() == 2 && g.inHeight() % 2 == 0 && g.inWidth() % 2 == 0 && g.kernelHeight() >= 2
+                && g.kernelWidth() >= 2 && g.inChannels() >= MR;
+    }
+
+    /**
+     * Backward-data of a {@link #phasesInterleave} layer with the four phases in one job. Their gathers read
+     * the same rows of gy, with offsets 0 and 1 (at padding 1), so one band of gy serves all four; each block
+     * of grid points is computed per phase into a tile of its own, and the four tiles are then zipped into
+     * the two input rows they cover, in whole vectors. Done phase by phase (as other strides are), each phase
+     * would copy the band again and read and write its strided pixels of gx one at a time, which costs as much
+     * as the arithmetic of the phases with one or two taps. Each output is its phase's sum over the depth in
+     * KC slices, added to gx (or written over it) once.
+     */
+    private void backwardDataByPhases(ConvGeometry g, float[] w, float[] gy, float[] gx, boolean overwrite) {
+        int cin = g.inChannels();
+        int cout = g.outChannels();
+        int kh = g.kernelHeight();
+        int kw = g.kernelWidth();
+        int pad = g.padding();
+        int h = g.inHeight();
+        int wd = g.inWidth();
+        int[][] kys = {phaseTaps(0, pad, 2, kh), phaseTaps(1, pad, 2, kh)};
+        int[][] kxs = {phaseTaps(0, pad, 2, kw), phaseTaps(1, pad, 2, kw)};
+        int[][] offY = {phaseOffsets(0, pad, 2, kys[0]), phaseOffsets(1, pad, 2, kys[1])};
+        int[][] offX = {phaseOffsets(0, pad, 2, kxs[0]), phaseOffsets(1, pad, 2, kxs[1])};
+        // The job's planes cover both phases' offsets; its own depth (k) is not used.
+        Job job = new Job(gy, g.n(), cout, g.outHeight(), g.outWidth(), 1, concat(offY[0], offY[1]),
+                concat(offX[0], offX[1]), h / 2, wd / 2, cin, gx, h, wd, 0, 0, 2, null, overwrite);
+        int blocks = (int) Parallel.ceilDiv(cin, MR);
+        Buffers call = callBuffers.get();
+        // Per phase p = 2 ry + rx: its depth, and where its packed A and its depth offsets start.
+        int[] depth = new int[4];
+        int[] aStart = new int[5];
+        int[] kStart = new int[5];
+        for (int p = 0; p < 4; p++) {
+            depth[p] = cout * kys[p / 2].length * kxs[p % 2].length;
+            aStart[p + 1] = aStart[p] + blocks * depth[p] * MR;
+            kStart[p + 1] = kStart[p] + depth[p];
+        }
+        float[] packed = call.floats(0, aStart[4]);
+        int[] kOff = call.ints(0, kStart[4]);
+        for (int p = 0; p < 4; p++) {
+            int[] ky = kys[p / 2];
+            int[] kx = kxs[p % 2];
+            // A[c][(oc, i, j)] = w[oc][c][ky[i]][kx[j]]: the sub-kernel this phase sees, transposed.
+            int[] columns = call.ints(1, depth[p]);
+            for (int oc = 0, col = 0; oc < cout; oc++) {
+                for (int y : ky) {
+                    for (int x : kx) columns[col++] = (oc * cin * kh + y) * kw + x;
+                }
+            }
+            pack(new Matrix(w, columns, kh * kw), cin, depth[p], MR, packed, aStart[p]);
+            job.depthOffsets(offY[p / 2], offX[p % 2], kOff, kStart[p]);
+        }
+        float[] zeros = call.floats(1, blocks * MR);
+        Arrays.fill(zeros, 0, blocks * MR, 0f);
+        parallel.forEach(job.items(), item -> {
+            int img0 = job.firstImage(item);
+            int t0 = job.firstRow(item);
+            int t1 = Math.min(job.gridH, t0 + job.bandRows);
+            int perImage = (t1 - t0) * job.gridW;
+            int points = job.imageCount(item) * perImage;
+            // Sets of blocks as in bandPacked, each with a tile per phase.
+            int set = setBlocks(4 * blocks * MR, points);
+            int tileFloats = blocks * MR * NB;
+            Buffers buf = itemBuffers.get();
+            float[] band = buf.floats(0, job.images * job.bandSize());
+            float[] panels = buf.floats(1, set * KC * PANEL_LD);
+            // Tile of phase p, block j of the set: tiles[(p * set + j) * tileFloats ...], row m NB floats long.
+            float[] tiles = buf.floats(2, 4 * set * tileFloats);
+            float[] sums = buf.floats(3, MR * NB);
+            // Per block j: its runs from runs[5 NB j] (column in the tile, image, grid row, grid column, length),
+            // up to runs[ends + j].
+            int ends = set * 5 * NB;
+            int[] runs = buf.ints(0, ends + set);
+            job.fillItem(item, band);
+            for (int s0 = 0; s0 < points; s0 += set * NB) {
+                int nBlocks = (int) Math.min(set, Parallel.ceilDiv(points - s0, NB));
+                for (int j = 0; j < nBlocks; j++) {
+                    int q0 = s0 + j * NB;
+                    int count = Math.min(NB, points - q0);
+                    int nRuns = j * 5 * NB;
+                    for (int q = q0; q < q0 + count; ) {
+                        int u = q % job.gridW;
+                        int len = Math.min(job.gridW - u, q0 + count - q);
+                        runs[nRuns++] = q - q0;
+                        runs[nRuns++] = q / perImage;
+                        runs[nRuns++] = q % perImage / job.gridW;
+                        runs[nRuns++] = u;
+                        runs[nRuns++] = len;
+                        q += len;
+                    }
+                    runs[ends + j] = nRuns;
+                }
+                for (int p = 0; p < 4; p++) {
+                    int k = depth[p];
+                    for (int kc0 = 0; kc0 < k; kc0 += KC) {
+                        int kc = Math.min(KC, k - kc0);
+                        for (int j = 0; j < nBlocks; j++) {
+                            for (int r = j * 5 * NB; r < runs[ends + j]; r += 5) {
+                                int from = runs[r + 1] * job.bandSize() + runs[r + 2] * job.wq + runs[r + 3];
+                                MicroKernels.packRows(band, kOff, kStart[p] + kc0, from, panels,
+                                        j * KC * PANEL_LD + runs[r], PANEL_LD, runs[r + 4], kc);
+                            }
+                        }
+                        for (int b = 0; b < blocks; b++) {
+                            int rows = Math.min(MR, cin - b * MR);
+                            for (int j = 0; j < nBlocks; j++) {
+                                MicroKernels.packed8x3(kc, packed, aStart[p] + (b * k + kc0) * MR, panels,
+                                        j * KC * PANEL_LD, PANEL_LD, sums);
+                                int tile = (p * set + j) * tileFloats + b * MR * NB;
+                                if (kc0 == 0) {
+                                    MicroKernels.storeTile(sums, tiles, tile, NB, rows, zeros, 0);
+                                } else {
+                                    MicroKernels.addTile(sums, tiles, tile, NB, rows);
+                                }
+                            }
+                        }
+                    }
+                }
+                for (int j = 0; j < nBlocks; j++) {
+                    for (int r = j * 5 * NB; r < runs[ends + j]; r += 5) {
+                        int row = 2 * (t0 + runs[r + 2]);
+                        for (int m = 0; m < cin; m++) {
+                            int plane = ((img0 + runs[r + 1]) * cin + m) * h;
+                            for (int ry = 0; ry < 2; ry++) {
+                                int even = ((2 * ry) * set + j) * tileFloats + m * NB + runs[r];
+                                int odd = even + set * tileFloats;
+                                MicroKernels.interleave(tiles, even, tiles, odd, runs[r + 4], gx,
+                                        (plane + row + ry) * wd + 2 * runs[r + 3], !overwrite);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     /** Forward taps: kernel index k reads input position {@code out * stride + k - pad}. */
@@ -241,6 +411,11 @@ final class VectorConv implements ConvKernels {
         final int bandRows;
         final int bands;
         final int planeFloats;
+        /**
+         * Images per work item: 1, or for grids of fewer than 4 panels (the discriminator's 6x6 outputs) the
+         * fewest whole images whose points fill the panels best, so that no panel is a quarter empty.
+         */
+        final int images;
 
         Job(float[] src, int n, int srcC, int srcH, int srcW, int sIn, int[] offY, int[] offX, int gridH,
             int gridW, int m, float[] dst, int dstH, int dstW, int oy0, int ox0, int os, float[] bias,
@@ -273,26 +448,31 @@ final class VectorConv implements ConvKernels {
             int reachX = (Arrays.stream(offX).max().orElseThrow() - minOX) / sIn;
             wq = gridW + reachX;
             int planes = sIn * sIn * srcC;
+            images = direct ? 1 : imagesPerItem(n, gridH * gridW, parallel.threads());
             // At least three items per thread; bands small enough to keep the planes bounded.
             int wanted = (int) Math.max(1, Parallel.ceilDiv(3L * parallel.threads(), n));
             int rows = (int) Parallel.ceilDiv(gridH, Math.min(wanted, gridH));
             while (rows > 1 && (long) planes * (rows + reachY) * wq > BAND_FLOATS) rows = (rows + 1) / 2;
+            if (images > 1) rows = gridH;
             bandRows = rows;
             bands = (int) Parallel.ceilDiv(gridH, rows);
             hq = rows + reachY;
             planeFloats = hq * wq;
         }
 
-        /** Offset within the band planes of depth index k = (c, i, j) at grid point (0, 0). */
-        int[] depthOffsets(int[] into) {
-            int taps = offY.length * offX.length;
+        /**
+         * {@code into[at + k]}: the offset within the band planes of depth index k = (c, i, j) at grid point
+         * (0, 0), for taps {@code ys, xs} (the job's own, or a subset of them).
+         */
+        int[] depthOffsets(int[] ys, int[] xs, int[] into, int at) {
+            int taps = ys.length * xs.length;
             for (int c = 0; c < srcC; c++) {
-                for (int i = 0; i < offY.length; i++) {
-                    int dy = offY[i] - minOY;
-                    for (int j = 0; j < offX.length; j++) {
-                        int dx = offX[j] - minOX;
+                for (int i = 0; i < ys.length; i++) {
+                    int dy = ys[i] - minOY;
+                    for (int j = 0; j < xs.length; j++) {
+                        int dx = xs[j] - minOX;
                         int plane = ((dy % sIn) * sIn + dx % sIn) * srcC + c;
-                        into[c * taps + i * offX.length + j] = plane * planeFloats + dy / sIn * wq + dx / sIn;
+                        into[at + c * taps + i * xs.length + j] = plane * planeFloats + dy / sIn * wq + dx / sIn;
                     }
                 }
             }
@@ -303,30 +483,55 @@ final class VectorConv implements ConvKernels {
         int bandSize() {
             return sIn * sIn * srcC * planeFloats + wq + SMALL_NB + L;
         }
+
+        int items() {
+            return (int) Parallel.ceilDiv(n, images) * bands;
+        }
+
+        /** The first image of work item {@code item}. */
+        int firstImage(int item) {
+            return item / bands * images;
+        }
+
+        int imageCount(int item) {
+            return Math.min(images, n - firstImage(item));
+        }
+
+        /** The first grid row of work item {@code item}. */
+        int firstRow(int item) {
+            return item % bands * bandRows;
+        }
+
+        /** The band planes of item {@code item}'s images, one band after the other, {@link #bandSize} apart. */
+        void fillItem(int item, float[] band) {
+            for (int i = 0; i < imageCount(item); i++) fillBand(this, firstImage(item) + i, firstRow(item), band, i * bandSize());
+        }
+    }
+
+    /**
+     * The fewest images per work item, up to 8, whose grid points leave the least of the last panel empty, as
+     * long as there is still an item per thread; 1 for grids of 4 panels or more.
+     */
+    static int imagesPerItem(int n, int points, int threads) {
+        if (points >= 4 * NB) return 1;
+        int best = 1;
+        long bestWaste = Parallel.ceilDiv(points, NB) * NB - points;
+        for (int g = 2; g <= Math.min(n, 8) && Parallel.ceilDiv(n, g) >= threads; g++) {
+            long waste = Parallel.ceilDiv((long) g * points, NB) * NB - (long) g * points;
+            if (waste * best < bestWaste * g) {
+                best = g;
+                bestWaste = waste;
+            }
+        }
+        return best;
     }
 
     private void run(Job job, Matrix a) {
         Buffers call = callBuffers.get();
         int rowsPerBlock = job.direct ? SMALL_MR : MR;
-        int blocks = (int) Parallel.ceilDiv(job.m, rowsPerBlock);
-        // A packed per block of rows: [block][k][row], zero past the last row; the discriminator's 512x4608
-        // filters make this worth a parallel loop.
-        float[] packed = call.floats(0, blocks * job.k * rowsPerBlock);
-        int[] columns = a.colOffset();
-        float[] w = a.w();
-        parallel.forEach(blocks, b -> {
-            for (int r = 0; r < rowsPerBlock; r++) {
-                int row = b * rowsPerBlock + r;
-                int at = b * job.k * rowsPerBlock + r;
-                if (row < job.m) {
-                    int base = row * a.rowStride();
-                    for (int col = 0; col < job.k; col++, at += rowsPerBlock) packed[at] = w[columns[col] + base];
-                } else {
-                    for (int col = 0; col < job.k; col++, at += rowsPerBlock) packed[at] = 0f;
-                }
-            }
-        });
-        int[] kOff = job.depthOffsets(call.ints(0, job.k));
+        float[] packed = call.floats(0, (int) Parallel.ceilDiv(job.m, rowsPerBlock) * job.k * rowsPerBlock);
+        pack(a, job.m, job.k, rowsPerBlock, packed, 0);
+        int[] kOff = job.depthOffsets(job.offY, job.offX, call.ints(0, job.k), 0);
         // What an overwriting job starts each output row from.
         float[] init = null;
         if (job.overwrite) {
@@ -337,17 +542,38 @@ final class VectorConv implements ConvKernels {
             }
         }
         float[] start = init;
-        parallel.forEach(job.n * job.bands, item -> {
-            int img = item / job.bands;
-            int t0 = (item % job.bands) * job.bandRows;
+        parallel.forEach(job.items(), item -> {
+            int t0 = job.firstRow(item);
             int t1 = Math.min(job.gridH, t0 + job.bandRows);
             Buffers buf = itemBuffers.get();
-            float[] band = buf.floats(0, job.bandSize());
-            fillBand(job, img, t0, band);
+            float[] band = buf.floats(0, job.images * job.bandSize());
+            job.fillItem(item, band);
             if (job.direct) {
-                bandInPlace(job, img, t0, t1, band, packed, kOff, start, buf);
+                bandInPlace(job, job.firstImage(item), t0, t1, band, packed, kOff, start, buf);
             } else {
-                bandPacked(job, img, t0, t1, band, packed, kOff, start, buf);
+                bandPacked(job, job.firstImage(item), job.imageCount(item), t0, t1, band, packed, kOff, start, buf);
+            }
+        });
+    }
+
+    /**
+     * Rows {@code [0, m)} and columns {@code [0, k)} of A packed per block of rows as {@code [block][k][row]} from
+     * {@code packed[at]} on, zero past the last row; the discriminator's 512x4608 filters make this worth a
+     * parallel loop.
+     */
+    private void pack(Matrix a, int m, int k, int rowsPerBlock, float[] packed, int at) {
+        int[] columns = a.colOffset();
+        float[] w = a.w();
+        parallel.forEach((int) Parallel.ceilDiv(m, rowsPerBlock), b -> {
+            for (int r = 0; r < rowsPerBlock; r++) {
+                int row = b * rowsPerBlock + r;
+                int to = at + b * k * rowsPerBlock + r;
+                if (row < m) {
+                    int base = row * a.rowStride();
+                    for (int col = 0; col < k; col++, to += rowsPerBlock) packed[to] = w[columns[col] + base];
+                } else {
+                    for (int col = 0; col < k; col++, to += rowsPerBlock) packed[to] = 0f;
+                }
             }
         });
     }
@@ -355,9 +581,9 @@ final class VectorConv implements ConvKernels {
     /**
      * Copies the source rows band {@code t0} needs into planes split by stride phase:
      * {@code plane(ry, rx, c)[i][v] = src[c][(t0 + i) * sIn + ry + minOY][v * sIn + rx + minOX]}, zero outside
-     * the source.
+     * the source; the planes start at {@code band[at]}.
      */
-    private static void fillBand(Job job, int img, int t0, float[] band) {
+    private static void fillBand(Job job, int img, int t0, float[] band, int at) {
         int s = job.sIn;
         int srcPlane = job.srcH * job.srcW;
         for (int ry = 0; ry < s; ry++) {
@@ -367,7 +593,7 @@ final class VectorConv implements ConvKernels {
                 int vLo = Math.min(job.wq, Math.max(0, ceilDiv(-x0, s)));
                 int vHi = Math.max(vLo, Math.min(job.wq, ceilDiv(job.srcW - x0, s)));
                 for (int c = 0; c < job.srcC; c++) {
-                    int plane = ((ry * s + rx) * job.srcC + c) * job.planeFloats;
+                    int plane = at + ((ry * s + rx) * job.srcC + c) * job.planeFloats;
                     int srcBase = (img * job.srcC + c) * srcPlane;
                     for (int i = 0; i < job.hq; i++) {
                         int row = plane + i * job.wq;
@@ -380,6 +606,8 @@ final class VectorConv implements ConvKernels {
                         int from = srcBase + sy * job.srcW + vLo * s + x0;
                         if (s == 1) {
                             MicroKernels.copy(job.src, from, band, row + vLo, vHi - vLo);
+                        } else if (s == 2) {
+                            MicroKernels.copyEveryOther(job.src, from, band, row + vLo, vHi - vLo);
                         } else {
                             for (int v = vLo; v < vHi; v++, from += s) band[row + v] = job.src[from];
                         }
@@ -391,80 +619,111 @@ final class VectorConv implements ConvKernels {
     }
 
     /**
-     * Packed path: per block of NB grid points, pack the panel, then run every 8 rows of A over each KC-deep
-     * slice of it. Blocks whose points are a run of the destination are written in place; others (the last,
-     * partial block; the strided points of a backward-data phase) go through a tile that starts from the
-     * destination's values, so every output element sees the same additions in the same order either way
-     * (which blocks are partial depends on the band split, hence on the thread count).
+     * Packed path, GotoBLAS-style: the item's grid points (of all its images) in sets of up to
+     * {@link #setBlocks} blocks of NB; for each KC-deep slice of the depth, the set's panels are packed for that
+     * slice, and every 8 rows of A (an L1-sized slice of it) run over all of them, so A is read once per set
+     * rather than once per block (the discriminator's last layers have 2-9 MiB of filters and a few blocks per
+     * image). Blocks whose points are a run of the destination are summed in place; others (the last, partial
+     * block; a block across two images; the strided points of a backward-data phase) go through a tile that
+     * starts from the destination's values, so every output element sees the same additions in the same order
+     * either way (which blocks are partial depends on the band split, hence on the thread count).
      */
-    private static void bandPacked(Job job, int img, int t0, int t1, float[] band, float[] packed, int[] kOff,
-                                   float[] init, Buffers buf) {
+    private static void bandPacked(Job job, int img0, int images, int t0, int t1, float[] band, float[] packed,
+                                   int[] kOff, float[] init, Buffers buf) {
         int k = job.k;
         int blocks = (int) Parallel.ceilDiv(job.m, MR);
-        float[] panel = buf.floats(1, k * PANEL_LD);
-        float[] tiles = buf.floats(2, blocks * MR * NB);
+        int perImage = (t1 - t0) * job.gridW;
+        int points = images * perImage;
+        int set = setBlocks(blocks * MR, points);
+        float[] panels = buf.floats(1, set * KC * PANEL_LD);
+        float[] tiles = buf.floats(2, set * blocks * MR * NB);
         float[] sums = buf.floats(3, MR * NB);
-        int[] runs = buf.ints(0, 3 * NB);
-        int[] pos = buf.ints(1, NB);
+        // Per block of the set: its runs (column in the panel, offset in the item's planes, length), from
+        // runs[3 NB j]; where each point goes in the destination's first channel; where the block's tile is
+        // (its place in the destination when it is a run of it, else in tiles), and that row stride.
+        int[] runs = buf.ints(0, set * 3 * NB + 2 * set);
+        int[] pos = buf.ints(1, set * NB);
         int dstPlane = job.dstH * job.dstW;
-        int points = (t1 - t0) * job.gridW;
-        for (int q0 = 0; q0 < points; q0 += NB) {
-            int count = Math.min(NB, points - q0);
-            // Runs of consecutive grid points along one grid row: (column in the panel, offset in a plane, length).
-            int nRuns = 0;
-            for (int q = q0; q < q0 + count; ) {
-                int t = q / job.gridW;
-                int u = q % job.gridW;
-                int len = Math.min(job.gridW - u, q0 + count - q);
-                runs[nRuns++] = q - q0;
-                runs[nRuns++] = t * job.wq + u;
-                runs[nRuns++] = len;
-                int at = (job.oy0 + job.os * (t0 + t)) * job.dstW + job.ox0 + job.os * u;
-                for (int v = 0; v < len; v++) pos[q - q0 + v] = at + job.os * v;
-                q += len;
-            }
-            // Run by run, so the inner loop is a fixed-length copy per depth index; runs go left to right, so
-            // each whole-vector copy's overhang is overwritten by the next run.
-            for (int r = 0; r < nRuns; r += 3) {
-                MicroKernels.packRows(band, kOff, runs[r + 1], panel, runs[r], PANEL_LD, runs[r + 2], k);
-            }
-            boolean straight = job.contiguous && count == NB;
-            if (!straight && init == null) {
-                for (int b = 0; b < blocks; b++) {
-                    int rows = Math.min(MR, job.m - b * MR);
-                    for (int r = 0; r < rows; r++) {
-                        int base = (img * job.m + b * MR + r) * dstPlane;
-                        int tile = (b * MR + r) * NB;
-                        for (int j = 0; j < count; j++) tiles[tile + j] = job.dst[base + pos[j]];
+        int ends = set * 3 * NB;
+        for (int s0 = 0; s0 < points; s0 += set * NB) {
+            int nBlocks = (int) Math.min(set, Parallel.ceilDiv(points - s0, NB));
+            for (int j = 0; j < nBlocks; j++) {
+                int q0 = s0 + j * NB;
+                int count = Math.min(NB, points - q0);
+                int nRuns = j * 3 * NB;
+                for (int q = q0; q < q0 + count; ) {
+                    int image = q / perImage;
+                    int t = q % perImage / job.gridW;
+                    int u = q % job.gridW;
+                    int len = Math.min(job.gridW - u, q0 + count - q);
+                    runs[nRuns++] = q - q0;
+                    runs[nRuns++] = image * job.bandSize() + t * job.wq + u;
+                    runs[nRuns++] = len;
+                    int at = (img0 + image) * job.m * dstPlane + (job.oy0 + job.os * (t0 + t)) * job.dstW + job.ox0
+                            + job.os * u;
+                    for (int v = 0; v < len; v++) pos[j * NB + q - q0 + v] = at + job.os * v;
+                    q += len;
+                }
+                runs[ends + 2 * j] = nRuns;
+                boolean inPlace = job.contiguous && count == NB && q0 / perImage == (q0 + NB - 1) / perImage;
+                runs[ends + 2 * j + 1] = inPlace
+                        ? -1 - (((img0 + q0 / perImage) * job.m) * dstPlane + t0 * job.gridW + q0 % perImage)
+                        : j * blocks * MR * NB;
+                if (!inPlace && init == null) {
+                    for (int row = 0; row < job.m; row++) {
+                        int base = row * dstPlane;
+                        int tile = (j * blocks * MR + row) * NB;
+                        for (int i = 0; i < count; i++) tiles[tile + i] = job.dst[base + pos[j * NB + i]];
                     }
                 }
             }
             for (int kc0 = 0; kc0 < k; kc0 += KC) {
                 int kc = Math.min(KC, k - kc0);
+                // Run by run, so the inner loop is a fixed-length copy per depth index; runs go left to right, so
+                // each whole-vector copy's overhang is overwritten by the next run.
+                for (int j = 0; j < nBlocks; j++) {
+                    for (int r = j * 3 * NB; r < runs[ends + 2 * j]; r += 3) {
+                        MicroKernels.packRows(band, kOff, kc0, runs[r + 1], panels, j * KC * PANEL_LD + runs[r],
+                                PANEL_LD, runs[r + 2], kc);
+                    }
+                }
                 for (int b = 0; b < blocks; b++) {
                     int rows = Math.min(MR, job.m - b * MR);
-                    MicroKernels.packed8x3(kc, packed, (b * k + kc0) * MR, panel, kc0 * PANEL_LD, PANEL_LD, sums);
-                    float[] c = straight ? job.dst : tiles;
-                    int cOff = straight ? (img * job.m + b * MR) * dstPlane + t0 * job.gridW + q0 : b * MR * NB;
-                    int ldc = straight ? dstPlane : NB;
-                    if (kc0 == 0 && init != null) {
-                        MicroKernels.storeTile(sums, c, cOff, ldc, rows, init, b * MR);
-                    } else {
-                        MicroKernels.addTile(sums, c, cOff, ldc, rows);
+                    for (int j = 0; j < nBlocks; j++) {
+                        MicroKernels.packed8x3(kc, packed, (b * k + kc0) * MR, panels, j * KC * PANEL_LD, PANEL_LD,
+                                sums);
+                        int where = runs[ends + 2 * j + 1];
+                        float[] c = where < 0 ? job.dst : tiles;
+                        int cOff = where < 0 ? -1 - where + b * MR * dstPlane : where + b * MR * NB;
+                        int ldc = where < 0 ? dstPlane : NB;
+                        if (kc0 == 0 && init != null) {
+                            MicroKernels.storeTile(sums, c, cOff, ldc, rows, init, b * MR);
+                        } else {
+                            MicroKernels.addTile(sums, c, cOff, ldc, rows);
+                        }
                     }
                 }
             }
-            if (!straight) {
-                for (int b = 0; b < blocks; b++) {
-                    int rows = Math.min(MR, job.m - b * MR);
-                    for (int r = 0; r < rows; r++) {
-                        int base = (img * job.m + b * MR + r) * dstPlane;
-                        int tile = (b * MR + r) * NB;
-                        for (int j = 0; j < count; j++) job.dst[base + pos[j]] = tiles[tile + j];
-                    }
+            for (int j = 0; j < nBlocks; j++) {
+                if (runs[ends + 2 * j + 1] < 0) continue;
+                int count = Math.min(NB, points - s0 - j * NB);
+                for (int row = 0; row < job.m; row++) {
+                    int base = row * dstPlane;
+                    int tile = (j * blocks * MR + row) * NB;
+                    for (int i = 0; i < count; i++) job.dst[base + pos[j * NB + i]] = tiles[tile + i];
                 }
             }
         }
+    }
+
+    /**
+     * Blocks of NB points per set of {@link #bandPacked}: as many as the item has, within 512 KiB of tiles
+     * ({@code rows x NB} floats a block) and of panel slices (KC x PANEL_LD floats a block).
+     */
+    private static int setBlocks(int rows, int points) {
+        int byTiles = SET_FLOATS / (rows * NB);
+        int byPanels = SET_FLOATS / (KC * PANEL_LD);
+        return (int) Math.max(1, Math.min(Parallel.ceilDiv(points, NB), Math.min(byTiles, byPanels)));
     }
 
     /**

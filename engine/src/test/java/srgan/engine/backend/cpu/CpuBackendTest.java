@@ -167,26 +167,30 @@ class CpuBackendTest {
 
     @Test
     void convolutionInputGradientIntoAFreshBufferEqualsAccumulatingIntoZeros() {
-        // Winograd's geometry (3x3, stride 1, 64 channels); gx has 64 x 16 x 16 floats, enough to be pooled.
-        srgan.engine.backend.ConvGeometry g = new srgan.engine.backend.ConvGeometry(1, 64, 16, 16, 64, 3, 3, 1, 1);
-        java.util.Random random = new java.util.Random(11);
-        float[] w = new float[(int) g.weightSize()];
-        float[] gy = new float[(int) g.outputSize()];
-        for (int i = 0; i < w.length; i++) w[i] = random.nextFloat() - 0.5f;
-        for (int i = 0; i < gy.length; i++) gy[i] = random.nextFloat() - 0.5f;
-        int size = (int) g.inputSize();
-        assertTrue(size >= ArrayPool.MIN_FLOATS);
-        for (boolean vectors : new boolean[]{true, false}) {
-            try (CpuBackend b = new CpuBackend(2, vectors)) {
-                Storage ws = b.upload(w);
-                Storage gys = b.upload(gy);
-                Storage zeros = b.upload(new float[size]);
-                b.conv2dBackwardData(g, ws, gys, zeros);
-                b.upload(filled(size, 7)).close();   // the pool now holds an array of sevens
-                Storage fresh = b.allocate(size);
-                assertEquals(0, b.bytesPooled(), "the pooled array was taken");
-                b.conv2dBackwardData(g, ws, gys, fresh);
-                assertArrayEquals(b.download(zeros), b.download(fresh), "vectors " + vectors);
+        // The two kinds of layer whose input gradient is written over a fresh buffer: Winograd's (3x3, stride 1,
+        // 64 channels) and a stride-2 layer with even sizes (all four phases); gx has 64 x 16 x 16 floats, enough
+        // to be pooled.
+        for (int stride : new int[]{1, 2}) {
+            srgan.engine.backend.ConvGeometry g = new srgan.engine.backend.ConvGeometry(1, 64, 16, 16, 64, 3, 3, stride, 1);
+            java.util.Random random = new java.util.Random(11);
+            float[] w = new float[(int) g.weightSize()];
+            float[] gy = new float[(int) g.outputSize()];
+            for (int i = 0; i < w.length; i++) w[i] = random.nextFloat() - 0.5f;
+            for (int i = 0; i < gy.length; i++) gy[i] = random.nextFloat() - 0.5f;
+            int size = (int) g.inputSize();
+            assertTrue(size >= ArrayPool.MIN_FLOATS);
+            for (boolean vectors : new boolean[]{true, false}) {
+                try (CpuBackend b = new CpuBackend(2, vectors)) {
+                    Storage ws = b.upload(w);
+                    Storage gys = b.upload(gy);
+                    Storage zeros = b.upload(new float[size]);
+                    b.conv2dBackwardData(g, ws, gys, zeros);
+                    b.upload(filled(size, 7)).close();   // the pool now holds an array of sevens
+                    Storage fresh = b.allocate(size);
+                    assertEquals(0, b.bytesPooled(), "the pooled array was taken");
+                    b.conv2dBackwardData(g, ws, gys, fresh);
+                    assertArrayEquals(b.download(zeros), b.download(fresh), "stride " + stride + ", vectors " + vectors);
+                }
             }
         }
     }

@@ -46,6 +46,8 @@ class CpuKernelPathsTest {
             new ConvGeometry(3, 128, 5, 4, 64, 3, 3, 1, 1),     // Winograd, 6-row blocks with a remainder
             new ConvGeometry(1, 64, 5, 18, 64, 3, 3, 1, 1),     // Winograd, rows of a whole vector and a rest
             new ConvGeometry(2, 64, 12, 10, 64, 3, 3, 2, 1),    // direct packed, stride 2 (discriminator)
+            new ConvGeometry(6, 16, 8, 6, 24, 3, 3, 2, 1),      // stride 2, 4x3 grid: 4 images per panel
+            new ConvGeometry(5, 16, 7, 7, 24, 3, 3, 1, 1),      // 7x7 grid: panels across images, some whole
             new ConvGeometry(1, 16, 20, 19, 24, 3, 3, 1, 1),    // direct packed, 3 row blocks
             new ConvGeometry(2, 16, 14, 13, 3, 9, 9, 1, 4),     // in place (3 outputs, SRResNet's tail)
             new ConvGeometry(2, 3, 12, 12, 16, 9, 9, 1, 4),     // SRResNet's head
@@ -89,7 +91,7 @@ class CpuKernelPathsTest {
     @Test
     void vectorKernelsDoNotDependOnThreadCount() {
         Assumptions.assumeTrue(vector.usesVectors(), "the JVM has no Vector API");
-        for (ConvGeometry g : new ConvGeometry[]{CONVS[0], CONVS[4], CONVS[6]}) {
+        for (ConvGeometry g : new ConvGeometry[]{CONVS[0], CONVS[4], CONVS[5], CONVS[6], CONVS[8]}) {
             float[] x = uniform(g.inputSize());
             float[] w = uniform(g.weightSize());
             float[] gy = uniform(g.outputSize());
