@@ -10,8 +10,9 @@ import java.util.Arrays;
  *
  * <ul>
  *   <li>{@code op(B) = B} (stored k x n): op(A) is packed into panels of 8 rows ({@code [k][8]}, scaled by
- *       alpha); each work item owns {@code 3L} columns of C and runs the 8x3 micro-kernel over slices of
- *       {@link #KC} rows of B read in place, so a slice stays in L1 while every row panel passes over it.</li>
+ *       alpha); each work item owns a run of blocks of {@code 3L} columns of C and runs the 8x3 micro-kernel over
+ *       slices of {@link #KC} rows of B read in place, so a block's slice stays in L1 while a row panel passes
+ *       over it.</li>
  *   <li>{@code op(B) = B^T} (B stored n x k, a dense layer's forward pass): both operands run along k, so the
  *       4x3 dot-product kernel reads them in place; transposing B instead would cost a pass over the whole
  *       weight matrix, as much as the product itself when m is the batch size. Work items own blocks of B's
@@ -26,12 +27,14 @@ final class VectorGemm {
     private static final int KC = 192;
     /** Depth of one dot-product pass: 16 rows of A over it are 256 KiB, within L2. */
     private static final int DOT_KC = 4096;
+    /** Most columns of C per work item of the panel path. */
+    private static final int COLUMN_RUN = 512;
     /** Rows of B per work item of the dot-product path. */
     private static final int DOT_ROWS = 24;
 
     private final Parallel parallel;
     private final ThreadLocal<float[][]> callBuffers = ThreadLocal.withInitial(() -> new float[1][]);
-    private final ThreadLocal<float[][]> itemBuffers = ThreadLocal.withInitial(() -> new float[3][]);
+    private final ThreadLocal<float[][]> itemBuffers = ThreadLocal.withInitial(() -> new float[4][]);
 
     VectorGemm(Parallel parallel) {
         this.parallel = parallel;
@@ -81,40 +84,57 @@ final class VectorGemm {
             }
         }
         int colBlocks = (int) Parallel.ceilDiv(n, NB);
-        parallel.forEach(colBlocks, cb -> {
-            int j0 = cb * NB;
-            int cols = Math.min(NB, n - j0);
-            float[][] item = itemBuffers.get();
-            float[] sums = grow(item, 2, MR * NB);
-            boolean full = cols == NB;
-            // A partial block of columns is copied into a zero-padded slice of B and computed into a tile.
-            float[] slice = full ? null : grow(item, 0, KC * NB);
-            float[] tile = full ? null : grow(item, 1, blocks * MR * NB);
-            if (!full) {
-                for (int i = 0; i < m; i++) System.arraycopy(c, i * n + j0, tile, i * NB, cols);
+        // Work items own runs of adjacent column blocks, so each row of B (and of C) is read in runs of up to
+        // COLUMN_RUN floats rather than 3L: a discriminator's dense layer has rows of 18432 floats, and 192-byte
+        // pieces of 1024 rows that far apart defeat the prefetcher and the TLB.
+        int run = (int) Math.max(1, Math.min(COLUMN_RUN / NB, colBlocks / (4L * parallel.threads())));
+        parallel.forEach((int) Parallel.ceilDiv(colBlocks, run), item -> {
+            int cb0 = item * run;
+            int cb1 = Math.min(colBlocks, cb0 + run);
+            // Only the last block of all can be partial: it is copied into a zero-padded slice of B and
+            // computed into a tile.
+            int last = cb1 - 1;
+            int lastCols = Math.min(NB, n - last * NB);
+            boolean partial = lastCols < NB;
+            int fullEnd = partial ? last : cb1;
+            float[][] buffers = itemBuffers.get();
+            float[] sums = grow(buffers, 2, MR * NB);
+            float[] slice = partial ? grow(buffers, 0, KC * NB) : null;
+            float[] tile = partial ? grow(buffers, 1, blocks * MR * NB) : null;
+            float[] runSlice = grow(buffers, 3, KC * run * NB);
+            if (partial) {
+                for (int i = 0; i < m; i++) System.arraycopy(c, i * n + last * NB, tile, i * NB, lastCols);
             }
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = Math.min(KC, k - p0);
-                if (!full) {
+                if (partial) {
                     for (int p = 0; p < kc; p++) {
-                        System.arraycopy(b, (p0 + p) * n + j0, slice, p * NB, cols);
-                        Arrays.fill(slice, p * NB + cols, (p + 1) * NB, 0f);
+                        System.arraycopy(b, (p0 + p) * n + last * NB, slice, p * NB, lastCols);
+                        Arrays.fill(slice, p * NB + lastCols, (p + 1) * NB, 0f);
                     }
+                }
+                // The slice of B for the full blocks, copied row by row into a contiguous buffer (in L2): the
+                // copy streams each row's run, which the micro-kernel, reading 3L floats of each of KC rows,
+                // would not.
+                int width = (fullEnd - cb0) * NB;
+                for (int p = 0; p < kc && width > 0; p++) {
+                    System.arraycopy(b, (p0 + p) * n + cb0 * NB, runSlice, p * width, width);
                 }
                 for (int blk = 0; blk < blocks; blk++) {
                     int rows = Math.min(MR, m - blk * MR);
                     int aOff = (blk * k + p0) * MR;
-                    if (full) {
-                        MicroKernels.packed8x3(kc, packed, aOff, b, p0 * n + j0, n, sums);
-                        MicroKernels.addTile(sums, c, blk * MR * n + j0, n, rows);
-                    } else {
+                    for (int cb = cb0; cb < fullEnd; cb++) {
+                        MicroKernels.packed8x3(kc, packed, aOff, runSlice, (cb - cb0) * NB, width, sums);
+                        MicroKernels.addTile(sums, c, blk * MR * n + cb * NB, n, rows);
+                    }
+                    if (partial) {
                         MicroKernels.packed8x3(kc, packed, aOff, slice, 0, NB, sums);
                         MicroKernels.addTile(sums, tile, blk * MR * NB, NB, rows);
                     }
                 }
             }
-            if (!full) {
-                for (int i = 0; i < m; i++) System.arraycopy(tile, i * NB, c, i * n + j0, cols);
+            if (partial) {
+                for (int i = 0; i < m; i++) System.arraycopy(tile, i * NB, c, i * n + last * NB, lastCols);
             }
         });
     }

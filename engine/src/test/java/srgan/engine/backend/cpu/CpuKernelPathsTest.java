@@ -113,7 +113,7 @@ class CpuKernelPathsTest {
     void denseLayerGemmsMatchTheReference() {
         // A discriminator head in miniature: [n, in] x [out, in]^T, and its two backward products.
         int n = 5;
-        int in = 1000;
+        int in = 2000;   // 42 blocks of 48 columns, the last partial: runs of 3 blocks per work item on 3 threads
         int out = 70;
         float[] x = uniform((long) n * in);
         float[] w = uniform((long) out * in);
