@@ -69,6 +69,8 @@ final class VectorConv implements ConvKernels {
     private static final int BAND_FLOATS = 1 << 18;
     /** Most floats of the tiles, and of the panel slices, of one set of blocks in the packed path (512 KiB). */
     private static final int SET_FLOATS = 1 << 17;
+    /** Parts of the pixels of a weight gradient with fewer tiles than this (see backwardWeight). */
+    private static final int PIXEL_PARTS = 4;
     /** Most floats in the NHWC copy of a group of images for the weight gradient (16 MiB). */
     private static final int GROUP_FLOATS = 1 << 22;
     /** Most floats of the weight gradient's packed gy for a group of images (4 MiB). */
@@ -795,9 +797,13 @@ final class VectorConv implements ConvKernels {
         int packedPerImage = (int) Parallel.ceilDiv(cout, MR) * MR * pixels;
         int group = Math.max(1, Math.min(n, Math.min(GROUP_FLOATS / imageFloats, PACKED_FLOATS / packedPerImage)));
 
+        // Few tiles (the discriminator's first layer has one): the pixel chunks are split into a fixed number of
+        // parts, each summed into a double accumulator of its own, so all threads have work; the parts are added
+        // in order at the end. Fixed by the geometry, not the thread count, as everything here.
+        int parts = small || tileRows * chunks >= PIXEL_PARTS ? 1 : PIXEL_PARTS;
         Buffers call = callBuffers.get();
-        double[] acc = call.doubles(tiles * tileSize);
-        Arrays.fill(acc, 0, tiles * tileSize, 0.0);
+        double[] acc = call.doubles(parts * tiles * tileSize);
+        Arrays.fill(acc, 0, parts * tiles * tileSize, 0.0);
         // Slack past the last image: the last chunk of a row reads up to a tile's width beyond its run.
         float[] xs = call.floats(0, group * imageFloats + nb + L);
         // Pixel p = (y, x) of a gy plane sees its NHWC values (kx, c) for kernel row 0 at xAt[p].
@@ -857,19 +863,30 @@ final class VectorConv implements ConvKernels {
                 int qChunks = (int) Parallel.ceilDiv(qCount, Conv.PIXEL_TILE);
                 int qPerChunk = (int) Parallel.ceilDiv(qCount, qChunks);
                 for (int q = 0; q < qCount; q++) xAtGroup[q] = (q / pixels) * imageFloats + xAt[q % pixels];
-                parallel.forEach(count, i -> {
-                    toNhwc(g, x, first + i, hp, wp, offsets, xs, i * imageFloats);
-                    packRows(gy, (first + i) * cout * pixels, cout, pixels, gyPacked, i * pixels * MR, qCount * MR);
+                // Per image, the NHWC copy and each block of 8 channels of gy: one job each.
+                parallel.forEach(count * (mBlocks + 1), job -> {
+                    int i = job / (mBlocks + 1);
+                    int b = job % (mBlocks + 1);
+                    if (b == mBlocks) {
+                        toNhwc(g, x, first + i, hp, wp, offsets, xs, i * imageFloats);
+                    } else {
+                        packRows(gy, ((first + i) * cout + b * MR) * pixels, Math.min(MR, cout - b * MR), pixels,
+                                gyPacked, i * pixels * MR + b * qCount * MR, qCount * MR);
+                    }
                 });
-                parallel.forEach(tileRows * chunks, item -> {
-                    int chunk = item % chunks;
-                    int ky = item / chunks;
+                parallel.forEach(tileRows * chunks * parts, item -> {
+                    int part = item % parts;
+                    int chunk = item / parts % chunks;
+                    int ky = item / parts / chunks;
                     Buffers buf = itemBuffers.get();
                     float[] tile = buf.floats(2, tileSize);
                     // Lanes past the gathered values hold stale floats; their sums are never read.
                     float[] panel = buf.floats(fused ? 3 : 1, qPerChunk * NB);
                     int xOff = ky * wp * cin + chunk * nb;
-                    for (int q0 = 0; q0 < qCount; q0 += qPerChunk) {
+                    int qFrom = (int) ((long) part * qChunks / parts) * qPerChunk;
+                    int qTo = Math.min(qCount, (int) ((long) (part + 1) * qChunks / parts) * qPerChunk);
+                    int accOff = part * tiles * tileSize;
+                    for (int q0 = qFrom; q0 < qTo; q0 += qPerChunk) {
                         int q1 = Math.min(qCount, q0 + qPerChunk);
                         if (fused) {
                             for (int q = q0; q < q1; q++) {
@@ -886,11 +903,14 @@ final class VectorConv implements ConvKernels {
                         for (int mb = 0; mb < mBlocks; mb++) {
                             MicroKernels.packed8x3(q1 - q0, gyPacked, (mb * qCount + q0) * MR, panel, 0, NB, tile);
                             int t = (mb * tileRows + ky) * chunks + chunk;
-                            MicroKernels.addToDouble(tile, 0, acc, t * tileSize, tileSize);
+                            MicroKernels.addToDouble(tile, 0, acc, accOff + t * tileSize, tileSize);
                         }
                     }
                 });
             }
+        }
+        for (int part = 1; part < parts; part++) {
+            for (int e = 0, at = part * tiles * tileSize; e < tiles * tileSize; e++) acc[e] += acc[at + e];
         }
         // Where lane `col` of a tile row's sums goes in a filter [Cin][KH][KW], kernel row offset aside.
         int[] colOffset = call.ints(2, run * rowsPerTile);

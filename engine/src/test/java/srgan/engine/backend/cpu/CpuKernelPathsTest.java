@@ -51,6 +51,7 @@ class CpuKernelPathsTest {
             new ConvGeometry(1, 16, 20, 19, 24, 3, 3, 1, 1),    // direct packed, 3 row blocks
             new ConvGeometry(2, 16, 14, 13, 3, 9, 9, 1, 4),     // in place (3 outputs, SRResNet's tail)
             new ConvGeometry(2, 3, 12, 12, 16, 9, 9, 1, 4),     // SRResNet's head
+            new ConvGeometry(3, 3, 24, 22, 16, 3, 3, 1, 1),     // discriminator's first: one weight tile, 4 parts
     };
 
     @Test
@@ -91,7 +92,7 @@ class CpuKernelPathsTest {
     @Test
     void vectorKernelsDoNotDependOnThreadCount() {
         Assumptions.assumeTrue(vector.usesVectors(), "the JVM has no Vector API");
-        for (ConvGeometry g : new ConvGeometry[]{CONVS[0], CONVS[4], CONVS[5], CONVS[6], CONVS[8]}) {
+        for (ConvGeometry g : new ConvGeometry[]{CONVS[0], CONVS[4], CONVS[5], CONVS[6], CONVS[8], CONVS[10]}) {
             float[] x = uniform(g.inputSize());
             float[] w = uniform(g.weightSize());
             float[] gy = uniform(g.outputSize());
