@@ -139,15 +139,20 @@ final class Winograd {
     private void convolve(int n, int cin, int cout, Grid grid, float[] src, Filter filter, float[] bias,
                           boolean overwrite, float[] dst) {
         Buffers call = callBuffers.get();
-        // U[pos][c][o] = (G g G^T)[pos] for filter (o, c).
+        // U[pos][c][o] = (G g G^T)[pos] for filter (o, c), stored per block of CHANNELS outputs,
+        // u[((pos * blocks + o / CHANNELS) * cin + c) * CHANNELS + o % CHANNELS]: the cin x CHANNELS slab a
+        // micro-kernel streams is then contiguous (with 512 outputs, rows of 256 bytes 2 KiB apart otherwise).
         float[] u = call.floats(0, 16L * cin * cout);
+        int blocks = cout / CHANNELS;
         parallel.forRange(cin, 1, (from, to) -> {
             double[] t = new double[16];
             double[] rows = new double[12];
             for (int c = from; c < to; c++) {
                 for (int o = 0; o < cout; o++) {
                     transformFilter(filter, o, c, rows, t);
-                    for (int pos = 0; pos < 16; pos++) u[(pos * cin + c) * cout + o] = (float) t[pos];
+                    for (int pos = 0; pos < 16; pos++) {
+                        u[((pos * blocks + o / CHANNELS) * cin + c) * CHANNELS + o % CHANNELS] = (float) t[pos];
+                    }
                 }
             }
         });
@@ -182,8 +187,9 @@ final class Winograd {
                     for (int t = 0; t < tiles; t += MR) {
                         int rows = Math.min(MR, tiles - t);
                         // Writes six rows of M even past the band's last tile: M has a block of slack rows.
-                        MicroKernels.rows6x4(cin, v, (pos * tiles + t) * cin, cin, 1, rows, u, pos * cin * cout + o0,
-                                cout, m, (pos * tiles + t) * cout + o0, cout);
+                        MicroKernels.rows6x4(cin, v, (pos * tiles + t) * cin, cin, 1, rows, u,
+                                (pos * blocks + o0 / CHANNELS) * cin * CHANNELS, CHANNELS, m,
+                                (pos * tiles + t) * cout + o0, cout);
                     }
                 }
             }
