@@ -4,6 +4,7 @@ import srgan.config.GeneratorSpec;
 import srgan.engine.Rng;
 import srgan.engine.Tensor;
 import srgan.engine.backend.Backend;
+import srgan.engine.nn.BatchNorm2d;
 import srgan.engine.nn.Conv2d;
 import srgan.engine.nn.Module;
 import srgan.engine.ops.Arithmetic;
@@ -33,8 +34,12 @@ public final class ResidualBlock extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Tensor r = conv1.forward(x);
-        if (bn1 != null) r = bn1.forward(r);
-        r = conv2.forward(act.forward(r));
+        if (bn1 instanceof BatchNorm2d norm) {
+            r = norm.forwardThen(act, r);   // one op where the backend fuses them
+        } else {
+            r = act.forward(bn1 != null ? bn1.forward(r) : r);
+        }
+        r = conv2.forward(r);
         if (bn2 != null) r = bn2.forward(r);
         if (residualScale != 1) return Arithmetic.add(x, Arithmetic.scale(r, residualScale));
         Tensor sum = Arithmetic.add(x, r);

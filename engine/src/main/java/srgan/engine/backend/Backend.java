@@ -129,6 +129,37 @@ public interface Backend extends AutoCloseable {
     void batchNormBackward(boolean training, Storage x, Storage gamma, Storage saveMean, Storage saveInvStd,
                            Storage gy, Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw);
 
+    /**
+     * Whether this backend runs {@link #batchNormPreluTrain} and {@link #batchNormPreluBackward} for input
+     * {@code [n, c, hw]} (where they pay); where it does not, the ops compose batch norm and PReLU from the
+     * primitives above.
+     */
+    default boolean fusesBatchNormPrelu(int n, int c, int hw) {
+        return false;
+    }
+
+    /**
+     * {@link #batchNormTrain} followed by PReLU, {@code z = y > 0 ? y : alpha * y} with {@code alpha} [1] or [C]
+     * (a leaky ReLU being a constant alpha), writing z only: the same z, saved statistics and running statistics
+     * as the two primitives in turn, without the intermediate y.
+     */
+    default void batchNormPreluTrain(Storage x, Storage gamma, Storage beta, Storage runMean, Storage runVar,
+                                     double momentum, double eps, Storage alpha, int alphaCount, Storage z,
+                                     Storage saveMean, Storage saveInvStd, int n, int c, int hw) {
+        throw new UnsupportedOperationException(name() + " has no fused batch norm and PReLU");
+    }
+
+    /**
+     * The backward of {@link #batchNormPreluTrain} from x and gz alone, y being recomputed from x, beta and the
+     * saved statistics: accumulates gx, gGamma, gBeta and gAlpha (each may be null) as PReLU's backward and
+     * then batch norm's (training mode) would.
+     */
+    default void batchNormPreluBackward(Storage x, Storage gamma, Storage beta, Storage saveMean,
+                                        Storage saveInvStd, Storage alpha, int alphaCount, Storage gz, Storage gx,
+                                        Storage gGamma, Storage gBeta, Storage gAlpha, int n, int c, int hw) {
+        throw new UnsupportedOperationException(name() + " has no fused batch norm and PReLU");
+    }
+
     // ---- layout ----
 
     /**

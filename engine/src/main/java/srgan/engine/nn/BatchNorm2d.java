@@ -1,5 +1,6 @@
 package srgan.engine.nn;
 
+import srgan.engine.GradMode;
 import srgan.engine.Tensor;
 import srgan.engine.backend.Backend;
 import srgan.engine.backend.UnaryOp;
@@ -56,13 +57,43 @@ public final class BatchNorm2d extends Module {
     public Tensor forward(Tensor x) {
         boolean training = isTraining();
         Tensor y = Normalization.batchNorm2d(x, weight, bias, runningMean, runningVar, training, momentum, eps);
-        if (training) {
-            // Counted on the backend, in place, so a training step needs no host round trip.
-            long one = numBatchesTracked.numel();
-            numBatchesTracked.backend().unary(UnaryOp.ADD_SCALAR, 1, numBatchesTracked.storage(),
-                    numBatchesTracked.storage(), one);
-        }
+        if (training) countBatch();
         return y;
+    }
+
+    /**
+     * This layer and then {@code activation}: in training mode, with a graph being recorded, on a backend that
+     * fuses them for x's shape, and for a {@link PReLU} or {@link LeakyReLU}, one op ({@link Normalization#batchNormPrelu})
+     * that keeps no normalised values; otherwise the two modules in turn. The same values and gradients either
+     * way.
+     */
+    public Tensor forwardThen(Module activation, Tensor x) {
+        Tensor alpha;
+        if (!isTraining() || !GradMode.isEnabled() || x.rank() != 4
+                || !x.backend().fusesBatchNormPrelu(x.size(0), x.size(1), x.size(2) * x.size(3))) {
+            return activation.forward(forward(x));
+        } else if (activation instanceof PReLU prelu) {
+            alpha = prelu.weight();
+        } else if (activation instanceof LeakyReLU leaky) {
+            alpha = Tensor.full(x.backend(), leaky.negativeSlope(), 1);   // a constant: no gradient
+        } else {
+            return activation.forward(forward(x));
+        }
+        Tensor z = Normalization.batchNormPrelu(x, weight, bias, runningMean, runningVar, momentum, eps, alpha);
+        countBatch();
+        return z;
+    }
+
+    /** Whether {@link #forwardThen} can fuse this layer with {@code activation}. */
+    public static boolean fuses(Module activation) {
+        return activation instanceof PReLU || activation instanceof LeakyReLU;
+    }
+
+    private void countBatch() {
+        // Counted on the backend, in place, so a training step needs no host round trip.
+        long one = numBatchesTracked.numel();
+        numBatchesTracked.backend().unary(UnaryOp.ADD_SCALAR, 1, numBatchesTracked.storage(),
+                numBatchesTracked.storage(), one);
     }
 
     public Tensor weight() {

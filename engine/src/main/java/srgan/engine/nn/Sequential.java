@@ -4,6 +4,8 @@ import srgan.engine.GradMode;
 import srgan.engine.Scope;
 import srgan.engine.Tensor;
 
+import java.util.List;
+
 /**
  * Children applied in order, as {@code torch.nn.Sequential}; they are named "0", "1", ... so their state reads
  * {@code 0.weight}, {@code 1.running_mean}. Intermediate outputs belong to the caller's scope, like any op
@@ -44,20 +46,28 @@ public final class Sequential extends Module {
      * the caller's scope closes (a 23-block RRDB generator needs gigabytes otherwise). With a graph, the
      * intermediates are the backward pass's saved state and stay with the caller's scope, except that one
      * neither its maker's nor its taker's backward reads (a convolution's output that a pixel shuffle took) has
-     * its data freed as soon as the taker has run ({@link Tensor#discardData()}).
+     * its data freed as soon as the taker has run ({@link Tensor#discardData()}); and a batch norm followed by a
+     * PReLU or leaky ReLU runs as one op ({@link BatchNorm2d#forwardThen}).
      */
     @Override
     public Tensor forward(Tensor x) {
         Tensor out = x;
         if (GradMode.isEnabled()) {
+            List<Module> children = List.copyOf(namedChildren().values());
             Module previous = null;
-            for (Module m : namedChildren().values()) {
+            for (int i = 0; i < children.size(); i++) {
+                Module m = children.get(i);
                 Tensor in = out;
-                out = m.forward(in);
+                if (m instanceof BatchNorm2d norm && i + 1 < children.size() && BatchNorm2d.fuses(children.get(i + 1))) {
+                    // Batch norm and its activation as one op where the backend fuses them.
+                    out = norm.forwardThen(children.get(++i), in);
+                } else {
+                    out = m.forward(in);
+                }
                 if (previous != null && in != out && !previous.backwardReadsOutput() && !m.backwardReadsInput()) {
                     in.discardData();
                 }
-                previous = m;
+                previous = children.get(i);
             }
             return out;
         }

@@ -26,19 +26,10 @@ public final class Normalization {
      */
     public static Tensor batchNorm2d(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                      boolean training, double momentum, double eps) {
-        Backend backend = Checks.sameBackend("batchNorm2d", x, gamma, beta, runningMean, runningVar);
-        Checks.rank("batchNorm2d", "input", x, 4);
+        Backend backend = checkBatchNorm("batchNorm2d", x, gamma, beta, runningMean, runningVar, training);
         int n = x.size(0);
         int c = x.size(1);
         int hw = x.size(2) * x.size(3);
-        for (Tensor t : new Tensor[]{gamma, beta, runningMean, runningVar}) {
-            Checks.require(t.rank() == 1 && t.size(0) == c, "batchNorm2d", "parameter shape "
-                    + Shapes.str(t.shape()) + " does not match input " + Shapes.str(x.shape()));
-        }
-        if (training) {
-            Checks.require((long) n * hw > 1, "batchNorm2d", "training needs more than one value per channel, "
-                    + "got input " + Shapes.str(x.shape()));
-        }
         Storage y = backend.allocate(x.numel());
         Storage saveMean = backend.allocate(c);
         Storage saveInvStd = backend.allocate(c);
@@ -56,6 +47,63 @@ public final class Normalization {
                         Activations.storageOrNull(g[0]), Activations.storageOrNull(g[1]),
                         Activations.storageOrNull(g[2]), n, c, hw), saveMean, saveInvStd);
     }
+
+    /**
+     * {@code prelu(batchNorm2d(x, ..., training = true, ...), alpha)}, alpha of shape [1] or [C] (a leaky ReLU
+     * being a constant alpha that needs no gradient). Where the backend fuses the two
+     * for this shape ({@link Backend#fusesBatchNormPrelu}) this is one op: its forward writes only the activation, and its
+     * backward recomputes the normalised values from x, so they are never kept (a third of the memory of a
+     * conv-BN-activation layer) nor written and read back; elsewhere it is the two ops in turn. The values and
+     * gradients are the same either way.
+     */
+    public static Tensor batchNormPrelu(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                        double momentum, double eps, Tensor alpha) {
+        Backend backend = checkBatchNorm("batchNormPrelu", x, gamma, beta, runningMean, runningVar, true);
+        if (!backend.fusesBatchNormPrelu(x.size(0), x.size(1), x.size(2) * x.size(3))) {
+            return Activations.prelu(batchNorm2d(x, gamma, beta, runningMean, runningVar, true, momentum, eps), alpha);
+        }
+        Checks.sameBackend("batchNormPrelu", x, alpha);
+        int n = x.size(0);
+        int c = x.size(1);
+        int hw = x.size(2) * x.size(3);
+        int alphaCount = (int) alpha.numel();
+        Checks.require(alpha.rank() == 1 && (alphaCount == 1 || alphaCount == c), "batchNormPrelu",
+                "alpha must have shape [1] or [" + c + "] for input " + Shapes.str(x.shape()) + ", got "
+                        + Shapes.str(alpha.shape()));
+        Storage z = backend.allocate(x.numel());
+        Storage saveMean = backend.allocate(c);
+        Storage saveInvStd = backend.allocate(c);
+        Storage xs = x.storage();
+        Storage gs = gamma.storage();
+        Storage bs = beta.storage();
+        Storage as = alpha.storage();
+        backend.batchNormPreluTrain(xs, gs, bs, runningMean.storage(), runningVar.storage(), momentum, eps, as,
+                alphaCount, z, saveMean, saveInvStd, n, c, hw);
+        return Tensor.result("batchNormPrelu", z, x.shape(), Arrays.asList(x, gamma, beta, alpha), (gz, g) ->
+                backend.batchNormPreluBackward(xs, gs, bs, saveMean, saveInvStd, as, alphaCount, gz.storage(),
+                        Activations.storageOrNull(g[0]), Activations.storageOrNull(g[1]),
+                        Activations.storageOrNull(g[2]), Activations.storageOrNull(g[3]), n, c, hw),
+                saveMean, saveInvStd);
+    }
+
+    private static Backend checkBatchNorm(String op, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+                                          Tensor runningVar, boolean training) {
+        Backend backend = Checks.sameBackend(op, x, gamma, beta, runningMean, runningVar);
+        Checks.rank(op, "input", x, 4);
+        int n = x.size(0);
+        int c = x.size(1);
+        int hw = x.size(2) * x.size(3);
+        for (Tensor t : new Tensor[]{gamma, beta, runningMean, runningVar}) {
+            Checks.require(t.rank() == 1 && t.size(0) == c, op, "parameter shape "
+                    + Shapes.str(t.shape()) + " does not match input " + Shapes.str(x.shape()));
+        }
+        if (training) {
+            Checks.require((long) n * hw > 1, op, "training needs more than one value per channel, "
+                    + "got input " + Shapes.str(x.shape()));
+        }
+        return backend;
+    }
+
     /**
      * Spectral normalisation (Miyato et al. 2018) with one power iteration, as
      * {@code torch.nn.utils.spectral_norm(n_power_iterations=1)}: the weight, viewed as a matrix W of

@@ -161,6 +161,22 @@ public final class OpCases {
                         REDUCTION, REDUCTION));
             }
         }
+        // Batch norm (training) and PReLU as one op, shared and per-channel slopes. Backends compose it at these
+        // sizes; the CPU backend's fused primitives, used from 36864 values per channel, are checked against its
+        // composed ones in CpuBackendTest.
+        for (int[] shape : new int[][]{s(2, 3, 4, 5), s(1, 5, 3, 3)}) {
+            int c = shape[1];
+            for (int slopes : new int[]{1, c}) {
+                List<InputSpec> in = List.of(InputSpec.of(shape), InputSpec.of(s(c), POSITIVE), InputSpec.of(s(c)),
+                        InputSpec.constant(s(c), InputSpec.Values.SIGNED_AWAY_FROM_ZERO),
+                        InputSpec.constant(s(c), POSITIVE), InputSpec.of(s(slopes), POSITIVE));
+                cases.add(op("batchNormPrelu[" + (slopes == 1 ? "shared" : "perChannel") + "]"
+                                + java.util.Arrays.toString(shape), in,
+                        t -> Normalization.batchNormPrelu(t.get(0), t.get(1), t.get(2), t.get(3), t.get(4), 0.1, 1e-5,
+                                t.get(5)),
+                        REDUCTION, REDUCTION));
+            }
+        }
     }
 
     /**

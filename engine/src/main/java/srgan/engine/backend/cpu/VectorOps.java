@@ -122,31 +122,57 @@ final class VectorOps {
 
     // ---- batch norm ----
 
-    /** {@code y = (float) ((x - mean) * scale + beta)} over {@code [from, to)}. */
-    static void normalise(float[] x, float[] y, int from, int to, double mean, double scale, double beta) {
+    /** {@code y[yOff + j] = (float) ((x[xOff + j] - mean) * scale + beta)} for {@code j < len}. */
+    static void normalise(float[] x, int xOff, float[] y, int yOff, int len, double mean, double scale,
+                          double beta) {
+        DoubleVector mv = DoubleVector.broadcast(D, mean);
+        DoubleVector sv = DoubleVector.broadcast(D, scale);
+        DoubleVector bv = DoubleVector.broadcast(D, beta);
+        int i = 0;
+        for (; i <= len - L; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xOff + i);
+            narrow(lo(v).sub(mv).fma(sv, bv), hi(v).sub(mv).fma(sv, bv)).intoArray(y, yOff + i);
+        }
+        for (; i < len; i++) y[yOff + i] = (float) ((x[xOff + i] - mean) * scale + beta);
+    }
+
+    /**
+     * {@link #normalise} followed by PReLU with slope a, {@code z = y > 0 ? y : a * y} on the float y: batch
+     * norm and its activation in one pass, the same values as the two in turn.
+     */
+    static void normalisePrelu(float[] x, float[] z, int from, int to, double mean, double scale, double beta,
+                               float a) {
         DoubleVector mv = DoubleVector.broadcast(D, mean);
         DoubleVector sv = DoubleVector.broadcast(D, scale);
         DoubleVector bv = DoubleVector.broadcast(D, beta);
         int i = from;
         for (; i <= to - L; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, i);
-            narrow(lo(v).sub(mv).fma(sv, bv), hi(v).sub(mv).fma(sv, bv)).intoArray(y, i);
+            FloatVector y = narrow(lo(v).sub(mv).fma(sv, bv), hi(v).sub(mv).fma(sv, bv));
+            y.mul(a).blend(y, y.compare(VectorOperators.GT, 0f)).intoArray(z, i);
         }
-        for (; i < to; i++) y[i] = (float) ((x[i] - mean) * scale + beta);
+        for (; i < to; i++) {
+            float y = (float) ((x[i] - mean) * scale + beta);
+            z[i] = y > 0 ? y : a * y;
+        }
     }
 
-    /** Adds {@code sum gy} to {@code sums[0]} and {@code sum gy * (x - mean) * invStd} to {@code sums[1]}. */
-    static void gradientSums(float[] x, float[] gy, int from, int to, double mean, double invStd, double[] sums) {
+    /**
+     * Adds {@code sum gy} to {@code sums[0]} and {@code sum gy * (x - mean) * invStd} to {@code sums[1]}, over
+     * {@code len} values of x from xOff and of gy from gyOff.
+     */
+    static void gradientSums(float[] x, int xOff, float[] gy, int gyOff, int len, double mean, double invStd,
+                             double[] sums) {
         DoubleVector g0 = DoubleVector.zero(D);
         DoubleVector g1 = g0;
         DoubleVector p0 = g0;
         DoubleVector p1 = g0;
         DoubleVector mv = DoubleVector.broadcast(D, mean);
         DoubleVector inv = DoubleVector.broadcast(D, invStd);
-        int i = from;
-        for (; i <= to - L; i += L) {
-            FloatVector xv = FloatVector.fromArray(F, x, i);
-            FloatVector gv = FloatVector.fromArray(F, gy, i);
+        int i = 0;
+        for (; i <= len - L; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            FloatVector gv = FloatVector.fromArray(F, gy, gyOff + i);
             DoubleVector gl = lo(gv);
             DoubleVector gh = hi(gv);
             g0 = g0.add(gl);
@@ -156,35 +182,38 @@ final class VectorOps {
         }
         double sumGy = g0.add(g1).reduceLanes(VectorOperators.ADD);
         double sumGyXhat = p0.add(p1).reduceLanes(VectorOperators.ADD);
-        for (; i < to; i++) {
-            double g = gy[i];
+        for (; i < len; i++) {
+            double g = gy[gyOff + i];
             sumGy += g;
-            sumGyXhat += g * (x[i] - mean) * invStd;
+            sumGyXhat += g * (x[xOff + i] - mean) * invStd;
         }
         sums[0] += sumGy;
         sums[1] += sumGyXhat;
     }
 
-    /** {@code gx = (float) (gx + k * (gy - meanGy - (x - mean) * invStd * meanGyXhat))} over {@code [from, to)}. */
-    static void batchNormGx(float[] x, float[] gy, float[] gx, int from, int to, double mean, double invStd, double k,
-                            double meanGy, double meanGyXhat) {
+    /**
+     * {@code gx = (float) (gx + k * (gy - meanGy - (x - mean) * invStd * meanGyXhat))} over {@code len} values of
+     * each, from their offsets.
+     */
+    static void batchNormGx(float[] x, int xOff, float[] gy, int gyOff, float[] gx, int gxOff, int len, double mean,
+                            double invStd, double k, double meanGy, double meanGyXhat) {
         DoubleVector kv = DoubleVector.broadcast(D, k);
         DoubleVector mg = DoubleVector.broadcast(D, meanGy);
         DoubleVector mean2 = DoubleVector.broadcast(D, mean);
         DoubleVector inv = DoubleVector.broadcast(D, invStd);
         DoubleVector mgx = DoubleVector.broadcast(D, meanGyXhat);
-        int i = from;
-        for (; i <= to - L; i += L) {
-            FloatVector xv = FloatVector.fromArray(F, x, i);
-            FloatVector gv = FloatVector.fromArray(F, gy, i);
-            FloatVector old = FloatVector.fromArray(F, gx, i);
+        int i = 0;
+        for (; i <= len - L; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            FloatVector gv = FloatVector.fromArray(F, gy, gyOff + i);
+            FloatVector old = FloatVector.fromArray(F, gx, gxOff + i);
             DoubleVector l = lo(gv).sub(mg).sub(lo(xv).sub(mean2).mul(inv).mul(mgx)).fma(kv, lo(old));
             DoubleVector h = hi(gv).sub(mg).sub(hi(xv).sub(mean2).mul(inv).mul(mgx)).fma(kv, hi(old));
-            narrow(l, h).intoArray(gx, i);
+            narrow(l, h).intoArray(gx, gxOff + i);
         }
-        for (; i < to; i++) {
-            double xhat = (x[i] - mean) * invStd;
-            gx[i] = (float) (gx[i] + k * (gy[i] - meanGy - xhat * meanGyXhat));
+        for (; i < len; i++) {
+            double xhat = (x[xOff + i] - mean) * invStd;
+            gx[gxOff + i] = (float) (gx[gxOff + i] + k * (gy[gyOff + i] - meanGy - xhat * meanGyXhat));
         }
     }
 
@@ -200,20 +229,20 @@ final class VectorOps {
         for (; i < to; i++) y[i] = x[i] > 0 ? x[i] : a * x[i];
     }
 
-    /** {@code sum over x <= 0 of x * gy} in double over {@code [from, to)}: PReLU's alpha gradient. */
-    static double negativeProducts(float[] x, float[] gy, int from, int to) {
+    /** {@code sum over x <= 0 of x * gy} in double over {@code len} values of each: PReLU's alpha gradient. */
+    static double negativeProducts(float[] x, int xOff, float[] gy, int gyOff, int len) {
         DoubleVector s0 = DoubleVector.zero(D);
         DoubleVector s1 = s0;
-        int i = from;
-        for (; i <= to - L; i += L) {
+        int i = 0;
+        for (; i <= len - L; i += L) {
             // min(x, 0) keeps NaN, as the scalar test "x > 0" sends NaN to the alpha side.
-            FloatVector neg = FloatVector.fromArray(F, x, i).min(0f);
-            FloatVector gv = FloatVector.fromArray(F, gy, i);
+            FloatVector neg = FloatVector.fromArray(F, x, xOff + i).min(0f);
+            FloatVector gv = FloatVector.fromArray(F, gy, gyOff + i);
             s0 = lo(neg).fma(lo(gv), s0);
             s1 = hi(neg).fma(hi(gv), s1);
         }
         double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        for (; i < to; i++) if (!(x[i] > 0)) s += (double) x[i] * gy[i];
+        for (; i < len; i++) if (!(x[xOff + i] > 0)) s += (double) x[xOff + i] * gy[gyOff + i];
         return s;
     }
 
@@ -236,19 +265,20 @@ final class VectorOps {
     }
 
     /**
-     * {@code gx = (x > 0 ? 1 : a) * gy} over {@code [from, to)}: {@link #preluBackward} into zeros. In float,
+     * {@code gx = (x > 0 ? 1 : a) * gy} over {@code len} values of each: {@link #preluBackward} into zeros. In float,
      * with the same values, since a product of two floats is exact in double and rounds once either way.
      */
-    static void preluBackwardFromZero(float[] x, float[] gy, float[] gx, int from, int to, float a) {
+    static void preluBackwardFromZero(float[] x, int xOff, float[] gy, int gyOff, float[] gx, int gxOff, int len,
+                                      float a) {
         FloatVector alpha = FloatVector.broadcast(F, a);
         FloatVector one = FloatVector.broadcast(F, 1f);
-        int i = from;
-        for (; i <= to - L; i += L) {
-            FloatVector xv = FloatVector.fromArray(F, x, i);
+        int i = 0;
+        for (; i <= len - L; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
             FloatVector factor = alpha.blend(one, xv.compare(VectorOperators.GT, 0f));
-            factor.mul(FloatVector.fromArray(F, gy, i)).intoArray(gx, i);
+            factor.mul(FloatVector.fromArray(F, gy, gyOff + i)).intoArray(gx, gxOff + i);
         }
-        for (; i < to; i++) gx[i] = x[i] > 0 ? gy[i] : a * gy[i];
+        for (; i < len; i++) gx[gxOff + i] = x[xOff + i] > 0 ? gy[gyOff + i] : a * gy[gyOff + i];
     }
 
     // ---- unary ----

@@ -196,6 +196,74 @@ class CpuBackendTest {
     }
 
     @Test
+    void fusedBatchNormPreluMatchesTheComposedPrimitives() {
+        // 16 planes of 50x50 per channel: above the size the backend fuses from, and two chunks of y per plane.
+        int n = 16;
+        int c = 3;
+        int hw = 50 * 50;
+        int size = n * c * hw;
+        try (CpuBackend b = new CpuBackend(2)) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(b.fusesBatchNormPrelu(n, c, hw), "only the vector path fuses");
+            java.util.Random random = new java.util.Random(12);
+            float[] x = new float[size];
+            float[] gz = new float[size];
+            for (int i = 0; i < size; i++) {
+                x[i] = (float) (random.nextGaussian() * 2 + 0.5);
+                gz[i] = (float) random.nextGaussian();
+            }
+            for (int slopes : new int[]{1, c}) {
+                float[] alpha = new float[slopes];
+                for (int i = 0; i < slopes; i++) alpha[i] = 0.1f + 0.1f * i;
+                float[][] fused = batchNormPrelu(b, true, x, gz, alpha, n, c, hw);
+                float[][] composed = batchNormPrelu(b, false, x, gz, alpha, n, c, hw);
+                String what = slopes == 1 ? "shared slope" : "slope per channel";
+                assertArrayEquals(composed[0], fused[0], what + ": z");
+                assertArrayEquals(composed[1], fused[1], what + ": running mean and variance");
+                assertArrayEquals(composed[2], fused[2], 1e-6f, what + ": gx");
+                assertArrayEquals(composed[3], fused[3], 1e-3f, what + ": gamma, beta and slope gradients");
+            }
+        }
+    }
+
+    /** z, the running statistics, gx, and the gamma, beta and alpha gradients, fused or from the two ops' primitives. */
+    private static float[][] batchNormPrelu(CpuBackend b, boolean fused, float[] x, float[] gz, float[] alpha, int n,
+                                            int c, int hw) {
+        int size = n * c * hw;
+        float[] gamma = new float[c];
+        float[] beta = new float[c];
+        for (int ch = 0; ch < c; ch++) {
+            gamma[ch] = 0.8f + 0.2f * ch;
+            beta[ch] = 0.1f * ch - 0.1f;
+        }
+        try (Storage xs = b.upload(x); Storage gzs = b.upload(gz); Storage as = b.upload(alpha);
+             Storage gs = b.upload(gamma); Storage bs = b.upload(beta); Storage rm = b.upload(new float[c]);
+             Storage rv = b.upload(filled(c, 1)); Storage sm = b.allocate(c); Storage si = b.allocate(c);
+             Storage z = b.allocate(size); Storage gx = b.upload(new float[size]); Storage gg = b.upload(new float[c]);
+             Storage gb = b.upload(new float[c]); Storage ga = b.upload(new float[alpha.length])) {
+            if (fused) {
+                b.batchNormPreluTrain(xs, gs, bs, rm, rv, 0.1, 1e-5, as, alpha.length, z, sm, si, n, c, hw);
+                b.batchNormPreluBackward(xs, gs, bs, sm, si, as, alpha.length, gzs, gx, gg, gb, ga, n, c, hw);
+            } else {
+                try (Storage y = b.allocate(size); Storage gy = b.upload(new float[size])) {
+                    b.batchNormTrain(xs, gs, bs, rm, rv, 0.1, 1e-5, y, sm, si, n, c, hw);
+                    b.prelu(y, as, alpha.length, z, n, c, hw);
+                    b.preluBackward(y, as, alpha.length, gzs, gy, ga, n, c, hw);
+                    b.batchNormBackward(true, xs, gs, sm, si, gy, gx, gg, gb, n, c, hw);
+                }
+            }
+            float[] stats = concat(b.download(rm), b.download(rv));
+            float[] grads = concat(concat(b.download(gg), b.download(gb)), b.download(ga));
+            return new float[][]{b.download(z), stats, b.download(gx), grads};
+        }
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    @Test
     void peakBytesInUseIsTheMostHeldAtOnce() {
         int n = ArrayPool.MIN_FLOATS;
         long base = backend.bytesInUse();
