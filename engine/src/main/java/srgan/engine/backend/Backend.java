@@ -130,11 +130,10 @@ public interface Backend extends AutoCloseable {
                            Storage gy, Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw);
 
     /**
-     * Whether this backend runs {@link #batchNormPreluTrain} and {@link #batchNormPreluBackward} for input
-     * {@code [n, c, hw]} (where they pay); where it does not, the ops compose batch norm and PReLU from the
-     * primitives above.
+     * Whether this backend has {@link #batchNormPreluTrain} and {@link #batchNormPreluBackward}; where it has
+     * not, the ops compose batch norm and PReLU from the primitives above.
      */
-    default boolean fusesBatchNormPrelu(int n, int c, int hw) {
+    default boolean fusesBatchNormPrelu() {
         return false;
     }
 

@@ -63,14 +63,13 @@ public final class BatchNorm2d extends Module {
 
     /**
      * This layer and then {@code activation}: in training mode, with a graph being recorded, on a backend that
-     * fuses them for x's shape, and for a {@link PReLU} or {@link LeakyReLU}, one op ({@link Normalization#batchNormPrelu})
+     * fuses them, and for a {@link PReLU} or {@link LeakyReLU}, one op ({@link Normalization#batchNormPrelu})
      * that keeps no normalised values; otherwise the two modules in turn. The same values and gradients either
      * way.
      */
     public Tensor forwardThen(Module activation, Tensor x) {
         Tensor alpha;
-        if (!isTraining() || !GradMode.isEnabled() || x.rank() != 4
-                || !x.backend().fusesBatchNormPrelu(x.size(0), x.size(1), x.size(2) * x.size(3))) {
+        if (!isTraining() || !GradMode.isEnabled() || !x.backend().fusesBatchNormPrelu()) {
             return activation.forward(forward(x));
         } else if (activation instanceof PReLU prelu) {
             alpha = prelu.weight();

@@ -51,7 +51,7 @@ public final class Normalization {
     /**
      * {@code prelu(batchNorm2d(x, ..., training = true, ...), alpha)}, alpha of shape [1] or [C] (a leaky ReLU
      * being a constant alpha that needs no gradient). Where the backend fuses the two
-     * for this shape ({@link Backend#fusesBatchNormPrelu}) this is one op: its forward writes only the activation, and its
+     * ({@link Backend#fusesBatchNormPrelu}) this is one op: its forward writes only the activation, and its
      * backward recomputes the normalised values from x, so they are never kept (a third of the memory of a
      * conv-BN-activation layer) nor written and read back; elsewhere it is the two ops in turn. The values and
      * gradients are the same either way.
@@ -59,7 +59,7 @@ public final class Normalization {
     public static Tensor batchNormPrelu(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                         double momentum, double eps, Tensor alpha) {
         Backend backend = checkBatchNorm("batchNormPrelu", x, gamma, beta, runningMean, runningVar, true);
-        if (!backend.fusesBatchNormPrelu(x.size(0), x.size(1), x.size(2) * x.size(3))) {
+        if (!backend.fusesBatchNormPrelu()) {
             return Activations.prelu(batchNorm2d(x, gamma, beta, runningMean, runningVar, true, momentum, eps), alpha);
         }
         Checks.sameBackend("batchNormPrelu", x, alpha);

@@ -161,9 +161,8 @@ public final class OpCases {
                         REDUCTION, REDUCTION));
             }
         }
-        // Batch norm (training) and PReLU as one op, shared and per-channel slopes. Backends compose it at these
-        // sizes; the CPU backend's fused primitives, used from 36864 values per channel, are checked against its
-        // composed ones in CpuBackendTest.
+        // Batch norm (training) and PReLU as one op, shared and per-channel slopes: fused on the CPU vector path
+        // (whose chunking CpuBackendTest covers against the composed primitives), composed elsewhere.
         for (int[] shape : new int[][]{s(2, 3, 4, 5), s(1, 5, 3, 3)}) {
             int c = shape[1];
             for (int slopes : new int[]{1, c}) {

@@ -72,21 +72,11 @@ public final class CpuBackend implements Backend {
     /** Whether the element-wise loops run on {@link VectorOps}. */
     private final boolean vectorOps;
     /**
-     * Values per chunk of y in the fused batch-norm-and-PReLU backward: a 48x48 plane (9 KiB, in L1), so the
-     * discriminator's planes are one chunk each.
+     * Values per chunk of y in the fused batch-norm-and-PReLU backward: a 48x48 plane (9 KiB, in L1).
      */
     private static final int PRELU_CHUNK = 48 * 48;
-    /**
-     * Values per channel from which batch norm and PReLU are fused: 16 planes of 48x48, the discriminator's
-     * first two batch norms. Measured (a batch norm and leaky ReLU, forward and backward, alternating in one
-     * JVM, 2 threads): [16, 64, 48x48] 12.9 ms composed, 10.1 fused; [16, 64, 24x24] 1.9 against 2.9, [16,
-     * 128, 24x24] 3.8 against 4.8, [16, 512, 6x6] 2.5 against 2.9. Below it the composed ops' tensors stay in
-     * cache, which leaves the fused backward only its extra work: it computes y once more.
-     */
-    static final int FUSED_MIN_VALUES = 16 * 48 * 48;
-    /** Per thread: a chunk of y, and one channel's gy, in that backward. */
-    private final ThreadLocal<float[][]> preluScratch =
-            ThreadLocal.withInitial(() -> new float[][]{new float[PRELU_CHUNK], new float[PRELU_CHUNK]});
+    /** Per thread: a chunk of y in that backward. */
+    private final ThreadLocal<float[]> preluScratch = ThreadLocal.withInitial(() -> new float[PRELU_CHUNK]);
     private volatile boolean closed;
 
     /**
@@ -737,12 +727,15 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * On the vector path, for channels of at least {@link #FUSED_MIN_VALUES} values; the scalar path composes
-     * the two.
+     * On the vector path; the scalar path composes the two. Measured against the composed primitives (a batch
+     * norm and leaky ReLU alternating with the fused op in one JVM, 2 threads, ms forward + backward):
+     * [16, 64, 48x48] 3.4 + 4.5 composed, 2.3 + 5.1 fused; [16, 128, 48x48] 5.9 + 11.2 against 3.8 + 11.8;
+     * [16, 64, 24x24] 0.75 + 1.18 against 0.52 + 1.34. The forward gains a pass, the backward pays one to
+     * recompute y; the memory of y is saved.
      */
     @Override
-    public boolean fusesBatchNormPrelu(int n, int c, int hw) {
-        return vectorOps && (long) n * hw >= FUSED_MIN_VALUES;
+    public boolean fusesBatchNormPrelu() {
+        return vectorOps;
     }
 
     @Override
@@ -769,10 +762,10 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Per channel, the sums (of gy, gy * xhat and PReLU's alpha gradient), then gx, as batch norm's backward
-     * does; but gy = dz/dy * gz is made once, a chunk of y at a time recomputed from x into scratch in L1, and
-     * kept for the channel's gx in a per-thread buffer that stays in L2: neither y nor gy goes to memory, where
-     * the composed ops read y twice and write gy and read it back twice.
+     * gy = dz/dy * gz into a temporary, y being recomputed from x a chunk at a time in L1 (and PReLU's alpha
+     * gradient summed from it), then batch norm's own backward. Each pass is a loop of its own: C2 compiles a
+     * lambda that holds all of them past its inlining budget, and the vector operations it then fails to
+     * inline box every vector (measured: gigabytes of garbage, the backward twice as slow).
      */
     @Override
     public void batchNormPreluBackward(Storage x, Storage gamma, Storage beta, Storage saveMean,
@@ -787,62 +780,53 @@ public final class CpuBackend implements Backend {
         float[] si = data(saveInvStd);
         float[] as = data(alpha);
         float[] gzs = data(gz);
-        float[] gxs = dataOrNull(gx);
-        float[] ggs = dataOrNull(gGamma);
-        float[] gbs = dataOrNull(gBeta);
         float[] gas = dataOrNull(gAlpha);
-        long m = (long) n * hw;
-        double[] alphaSum = new double[c];
-        parallel.forRange(c, Math.max(1, (int) (GRAIN / m)), (from, to) -> {
-            float[] y = preluScratch.get()[0];
-            float[] gy = channelGradient(n * hw);
-            double[] sums = new double[2];
-            for (int ch = from; ch < to; ch++) {
-                double mean = sm[ch];
-                double invStd = si[ch];
-                double scale = invStd * gs[ch];
-                float a = as[alphaCount == 1 ? 0 : ch];
-                sums[0] = 0;
-                sums[1] = 0;
-                double negative = 0;
-                for (int img = 0; img < n; img++) {
-                    int base = (img * c + ch) * hw;
-                    for (int off = 0; off < hw; off += PRELU_CHUNK) {
-                        int len = Math.min(PRELU_CHUNK, hw - off);
-                        VectorOps.normalise(xs, base + off, y, 0, len, mean, scale, bs[ch]);
-                        if (gas != null) negative += VectorOps.negativeProducts(y, 0, gzs, base + off, len);
-                        VectorOps.preluBackwardFromZero(y, 0, gzs, base + off, gy, img * hw + off, len, a);
+        int perItem = Math.max(1, (int) (GRAIN / ((long) n * hw)));
+        try (Storage gy = allocate((long) n * c * hw)) {
+            float[] gys = output(gy, gy.size());
+            parallel.forRange(c, perItem, (from, to) -> {
+                float[] y = preluScratch.get();
+                for (int ch = from; ch < to; ch++) {
+                    double scale = si[ch] * gs[ch];
+                    float a = as[alphaCount == 1 ? 0 : ch];
+                    for (int img = 0; img < n; img++) {
+                        int base = (img * c + ch) * hw;
+                        for (int off = 0; off < hw; off += PRELU_CHUNK) {
+                            int len = Math.min(PRELU_CHUNK, hw - off);
+                            VectorOps.normalise(xs, base + off, y, 0, len, sm[ch], scale, bs[ch]);
+                            VectorOps.preluBackwardFromZero(y, 0, gzs, base + off, gys, base + off, len, a);
+                        }
                     }
-                    VectorOps.gradientSums(xs, base, gy, img * hw, hw, mean, invStd, sums);
                 }
-                alphaSum[ch] = negative;
-                if (gbs != null) gbs[ch] = (float) (gbs[ch] + sums[0]);
-                if (ggs != null) ggs[ch] = (float) (ggs[ch] + sums[1]);
-                if (gxs == null) continue;
-                // Training: x also moves the batch mean and variance (see batchNormBackward).
-                double k = gs[ch] * invStd;
-                for (int img = 0; img < n; img++) {
-                    int base = (img * c + ch) * hw;
-                    VectorOps.batchNormGx(xs, base, gy, img * hw, gxs, base, hw, mean, invStd, k, sums[0] / m,
-                            sums[1] / m);
+            });
+            if (gas != null) {
+                double[] alphaSum = new double[c];
+                parallel.forRange(c, perItem, (from, to) -> {
+                    float[] y = preluScratch.get();
+                    for (int ch = from; ch < to; ch++) {
+                        double scale = si[ch] * gs[ch];
+                        double s = 0;
+                        for (int img = 0; img < n; img++) {
+                            int base = (img * c + ch) * hw;
+                            for (int off = 0; off < hw; off += PRELU_CHUNK) {
+                                int len = Math.min(PRELU_CHUNK, hw - off);
+                                VectorOps.normalise(xs, base + off, y, 0, len, sm[ch], scale, bs[ch]);
+                                s += VectorOps.negativeProducts(y, 0, gzs, base + off, len);
+                            }
+                        }
+                        alphaSum[ch] = s;
+                    }
+                });
+                if (alphaCount == 1) {
+                    double s = 0;
+                    for (double v : alphaSum) s += v;
+                    gas[0] = (float) (gas[0] + s);
+                } else {
+                    for (int ch = 0; ch < c; ch++) gas[ch] = (float) (gas[ch] + alphaSum[ch]);
                 }
             }
-        });
-        if (gas == null) return;
-        if (alphaCount == 1) {
-            double s = 0;
-            for (double v : alphaSum) s += v;
-            gas[0] = (float) (gas[0] + s);
-        } else {
-            for (int ch = 0; ch < c; ch++) gas[ch] = (float) (gas[ch] + alphaSum[ch]);
+            batchNormBackward(true, x, gamma, saveMean, saveInvStd, gy, gx, gGamma, gBeta, n, c, hw);
         }
-    }
-
-    /** This thread's buffer for one channel's gy in batchNormPreluBackward, grown as needed. */
-    private float[] channelGradient(int size) {
-        float[][] scratch = preluScratch.get();
-        if (scratch[1].length < size) scratch[1] = new float[size];
-        return scratch[1];
     }
 
     private void requireFused() {
