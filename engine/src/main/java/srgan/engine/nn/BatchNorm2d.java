@@ -68,16 +68,12 @@ public final class BatchNorm2d extends Module {
      * way.
      */
     public Tensor forwardThen(Module activation, Tensor x) {
-        Tensor alpha;
-        if (!isTraining() || !GradMode.isEnabled() || !x.backend().fusesBatchNormPrelu()) {
-            return activation.forward(forward(x));
-        } else if (activation instanceof PReLU prelu) {
-            alpha = prelu.weight();
-        } else if (activation instanceof LeakyReLU leaky) {
-            alpha = Tensor.full(x.backend(), leaky.negativeSlope(), 1);   // a constant: no gradient
-        } else {
+        if (!isTraining() || !GradMode.isEnabled() || !fuses(activation) || !x.backend().fusesBatchNormPrelu()) {
             return activation.forward(forward(x));
         }
+        // A leaky ReLU is a PReLU whose slope is a constant, with no gradient.
+        Tensor alpha = activation instanceof PReLU prelu ? prelu.weight()
+                : Tensor.full(x.backend(), ((LeakyReLU) activation).negativeSlope(), 1);
         Tensor z = Normalization.batchNormPrelu(x, weight, bias, runningMean, runningVar, momentum, eps, alpha);
         countBatch();
         return z;

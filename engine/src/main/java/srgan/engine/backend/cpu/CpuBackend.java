@@ -370,27 +370,27 @@ public final class CpuBackend implements Backend {
 
     /**
      * The vector loop of {@link #unary}, one lambda per op so that C2 compiles each loop on its own (see
-     * VectorOps); false for the ops without one (sigmoid, and rsqrt, which spectral norm applies to a handful of
-     * elements), which run scalar.
+     * VectorOps); false for the ops without one, which run scalar: sigmoid; rsqrt, which spectral norm applies to
+     * a handful of elements; and tanh, whose lanewise TANH and float-double conversions JDK 17 compiled to code
+     * that boxed every vector in some runs (hundreds of MiB per SRGAN step; the scalar loops allocate nothing and
+     * cost about a millisecond on the generator's output).
      */
     private boolean vectorUnary(UnaryOp op, double param, float[] xs, float[] ys, int n) {
         switch (op) {
             case RELU: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.relu(xs, ys, from, to)); return true;
             case LEAKY_RELU: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.leakyRelu(param, xs, ys, from, to)); return true;
-            case TANH: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.tanh(xs, ys, from, to)); return true;
             case SCALE: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.scale(param, xs, ys, from, to)); return true;
             case ADD_SCALAR: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.addScalar(param, xs, ys, from, to)); return true;
             default: return false;
         }
     }
 
-    /** The vector loop of {@link #unaryBackward}, as {@link #vectorUnary}. */
+    /** The vector loop of {@link #unaryBackward}, as {@link #vectorUnary} (tanh's backward runs scalar too). */
     private boolean vectorUnaryBackward(UnaryOp op, double param, float[] xs, float[] ys, float[] gys, float[] gxs,
                                         int n) {
         switch (op) {
             case RELU: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.reluBackward(xs, gys, gxs, from, to)); return true;
             case LEAKY_RELU: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.leakyReluBackward(param, xs, gys, gxs, from, to)); return true;
-            case TANH: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.tanhBackward(ys, gys, gxs, from, to)); return true;
             case SCALE: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.scaleBackward(param, gys, gxs, from, to)); return true;
             case ADD_SCALAR: parallel.forRange(n, GRAIN, (from, to) -> VectorOps.addBackward(gys, gxs, from, to)); return true;
             default: return false;

@@ -18,12 +18,16 @@ import srgan.engine.backend.ConvGeometry;
  * has one owner and no two threads add into one gx element: input pixels split by phase
  * {@code (iy mod stride, ix mod stride)}, and within one phase only the taps {@code ky = (iy + pad) mod stride}
  * reach an output, which makes it a stride-1 correlation of gy with a sub-kernel (the whole flipped kernel at
- * stride 1), with no multiplies wasted on the zeros of a strided transposed convolution.
+ * stride 1), with no multiplies wasted on the zeros of a strided transposed convolution. At stride 2 with even
+ * sizes (the discriminator's) the four phases run as one job and their results are zipped into gx
+ * ({@link #backwardDataByPhases}).
  *
- * <p>A job runs over bands of output rows. Each band first copies the source rows it needs into zero-padded
- * planes split by stride phase, so that every tap reads a run of consecutive floats; then, for each block of
- * {@code 3L} output pixels, it packs the depth-by-pixel panel (vector copies of those runs) and runs the 8x3
- * micro-kernel over every 8 rows of A, which stays in L2 while the panel sits in L1. Layers with fewer than 8
+ * <p>A job's work items are bands of output rows of one image, or, for grids smaller than four blocks (the
+ * discriminator's 6x6 outputs), several whole images. Each item first copies the source rows it needs into
+ * zero-padded planes split by stride phase, so that every tap reads a run of consecutive floats; then, for each
+ * set of blocks of {@code 3L} output pixels and each KC-deep slice of the depth, it packs the depth-by-pixel
+ * panels (vector copies of those runs) and runs the 8x3 micro-kernel over every 8 rows of A and every block of
+ * the set: the slice of A sits in L1 and the panels in L2, and A is read once per set. Layers with fewer than 8
  * output rows (the 9x9 tail's 3 channels) skip the panel, which would cost as much as it saves, and read the
  * planes in place (3x8 kernel) at the price of computing the planes' padding columns too.
  *
@@ -506,7 +510,9 @@ final class VectorConv implements ConvKernels {
 
         /** The band planes of item {@code item}'s images, one band after the other, {@link #bandSize} apart. */
         void fillItem(int item, float[] band) {
-            for (int i = 0; i < imageCount(item); i++) fillBand(this, firstImage(item) + i, firstRow(item), band, i * bandSize());
+            for (int i = 0; i < imageCount(item); i++) {
+                fillBand(this, firstImage(item) + i, firstRow(item), band, i * bandSize());
+            }
         }
     }
 

@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * double too (each float vector is widened into two double vectors, computed on, and narrowed back, rounding
  * once), and every sum accumulates in double. Only the order of additions inside a sum differs (lane-wise
  * partial sums), which the parity tolerances allow. The speed comes from the loops themselves: C2 does not
- * vectorise the scalar loops' float-double conversions, and {@code Math.tanh} is a library call per element,
- * against the short-vector math library the Vector API uses.
+ * vectorise the scalar loops' float-double conversions. (tanh has no loop here: JDK 17's lanewise TANH, a
+ * library call per lane, boxed vectors in some runs; CpuBackend runs it scalar.)
  *
  * <p>Only the species of {@link MicroKernels} are used (see there why).
  */
@@ -303,16 +303,6 @@ final class VectorOps {
         for (; i < to; i++) y[i] = x[i] > 0 ? x[i] : (float) (slope * x[i]);
     }
 
-    /** {@code y = (float) tanh(x)}, from the double tanh of the short-vector math library. */
-    static void tanh(float[] x, float[] y, int from, int to) {
-        int i = from;
-        for (; i <= to - L; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, i);
-            narrow(lo(v).lanewise(VectorOperators.TANH), hi(v).lanewise(VectorOperators.TANH)).intoArray(y, i);
-        }
-        for (; i < to; i++) y[i] = (float) Math.tanh(x[i]);
-    }
-
     /** {@code y = (float) (factor * x)}. */
     static void scale(double factor, float[] x, float[] y, int from, int to) {
         DoubleVector f = DoubleVector.broadcast(D, factor);
@@ -361,25 +351,6 @@ final class VectorOps {
             negative.blend(old.add(g), v.compare(VectorOperators.GT, 0f)).intoArray(gx, i);
         }
         for (; i < to; i++) gx[i] = x[i] > 0 ? gx[i] + gy[i] : (float) (gx[i] + slope * gy[i]);
-    }
-
-    /** {@code gx = (float) (gx + (1 - y^2) * gy)}, y = tanh(x). */
-    static void tanhBackward(float[] y, float[] gy, float[] gx, int from, int to) {
-        DoubleVector one = DoubleVector.broadcast(D, 1.0);
-        int i = from;
-        for (; i <= to - L; i += L) {
-            FloatVector t = FloatVector.fromArray(F, y, i);
-            FloatVector g = FloatVector.fromArray(F, gy, i);
-            FloatVector old = FloatVector.fromArray(F, gx, i);
-            DoubleVector tl = lo(t);
-            DoubleVector th = hi(t);
-            narrow(tl.neg().fma(tl, one).fma(lo(g), lo(old)), th.neg().fma(th, one).fma(hi(g), hi(old)))
-                    .intoArray(gx, i);
-        }
-        for (; i < to; i++) {
-            double t = y[i];
-            gx[i] = (float) (gx[i] + (1 - t * t) * gy[i]);
-        }
     }
 
     /** {@code gx = (float) (gx + factor * gy)}. */
