@@ -504,13 +504,20 @@ public final class CpuBackend implements Backend {
                 }
             });
         }
-        if (gas == null) return;
+        if (gas != null) addSlopeGradient(gas, alphaCount, channelSum);
+    }
+
+    /**
+     * PReLU's slope gradient from per-channel sums: their total into a shared slope (summed in channel order),
+     * or each into its channel's slope.
+     */
+    private static void addSlopeGradient(float[] gAlpha, int alphaCount, double[] channelSum) {
         if (alphaCount == 1) {
             double s = 0;
             for (double v : channelSum) s += v;
-            gas[0] = (float) (gas[0] + s);
+            gAlpha[0] = (float) (gAlpha[0] + s);
         } else {
-            for (int ch = 0; ch < c; ch++) gas[ch] = (float) (gas[ch] + channelSum[ch]);
+            for (int ch = 0; ch < channelSum.length; ch++) gAlpha[ch] = (float) (gAlpha[ch] + channelSum[ch]);
         }
     }
 
@@ -817,13 +824,7 @@ public final class CpuBackend implements Backend {
                         alphaSum[ch] = s;
                     }
                 });
-                if (alphaCount == 1) {
-                    double s = 0;
-                    for (double v : alphaSum) s += v;
-                    gas[0] = (float) (gas[0] + s);
-                } else {
-                    for (int ch = 0; ch < c; ch++) gas[ch] = (float) (gas[ch] + alphaSum[ch]);
-                }
+                addSlopeGradient(gas, alphaCount, alphaSum);
             }
             batchNormBackward(true, x, gamma, saveMean, saveInvStd, gy, gx, gGamma, gBeta, n, c, hw);
         }
