@@ -45,21 +45,10 @@ final class Conv implements ConvKernels {
     private static final int MIN_CHANNEL_BLOCK = 16;
 
     private final Parallel parallel;
-    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(() -> new Scratch(2, 0, 0));
 
     Conv(Parallel parallel) {
         this.parallel = parallel;
-    }
-
-    /** Per-thread buffers, reused across calls so tiles allocate nothing. Contents are garbage on entry. */
-    private static final class Scratch {
-        private final float[][] slots = new float[2][];
-
-        float[] floats(int slot, int size) {
-            float[] s = slots[slot];
-            if (s == null || s.length < size) slots[slot] = s = new float[size];
-            return s;
-        }
     }
 
     @Override

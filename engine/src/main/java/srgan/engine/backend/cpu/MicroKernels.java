@@ -132,11 +132,11 @@ final class MicroKernels {
     }
 
     /**
-     * {@code panel[(p - p0) * 3L + j] = src[sOff + at[p] + j]} for {@code p0 <= p < p1}, {@code j < 3L}: the
-     * runs the weight gradient's 8x3 kernel reads, one per pixel, made contiguous.
+     * {@code panel[pOff + (p - p0) * 3L + j] = src[sOff + at[p] + j]} for {@code p0 <= p < p1}, {@code j < 3L}:
+     * the runs the weight gradient's 8x3 kernel reads, one per pixel, made contiguous.
      */
-    static void gatherRuns(float[] src, int sOff, int[] at, int p0, int p1, float[] panel) {
-        for (int p = p0, d = 0; p < p1; p++, d += 3 * L) {
+    static void gatherRuns(float[] src, int sOff, int[] at, int p0, int p1, float[] panel, int pOff) {
+        for (int p = p0, d = pOff; p < p1; p++, d += 3 * L) {
             int s = sOff + at[p];
             FloatVector.fromArray(F, src, s).intoArray(panel, d);
             FloatVector.fromArray(F, src, s + L).intoArray(panel, d + L);
@@ -146,17 +146,18 @@ final class MicroKernels {
 
     /**
      * {@code acc[a + i] += tile[t + i]} for {@code i < count} (a multiple of L), widening to double: how the
-     * weight gradient moves each pixel chunk's float sums into its double accumulators.
+     * weight gradients move each pixel chunk's float sums into their double accumulators. Each half vector of
+     * the tile is widened from the low half of a vector loaded at its start, so the tile needs {@code L / 2}
+     * floats of slack past {@code t + count}: the high half ({@code convertShape} part 1) would go through a
+     * shuffle that JDK 17 builds and checks on every call, which took a third of the Winograd weight gradient's
+     * time (JFR: {@code AbstractShuffle.checkIndexes} under this method).
      */
     static void addToDouble(float[] tile, int t, double[] acc, int a, int count) {
         int half = D.length();
-        for (int i = 0; i < count; i += L) {
-            FloatVector v = FloatVector.fromArray(F, tile, t + i);
-            for (int part = 0; part * half < L; part++) {
-                DoubleVector wide = (DoubleVector) v.convertShape(VectorOperators.F2D, D, part);
-                int at = a + i + part * half;
-                wide.add(DoubleVector.fromArray(D, acc, at)).intoArray(acc, at);
-            }
+        for (int i = 0; i < count; i += half) {
+            DoubleVector wide = (DoubleVector) FloatVector.fromArray(F, tile, t + i)
+                    .convertShape(VectorOperators.F2D, D, 0);
+            wide.add(DoubleVector.fromArray(D, acc, a + i)).intoArray(acc, a + i);
         }
     }
 

@@ -84,37 +84,13 @@ final class VectorConv implements ConvKernels {
     /** The 3x3, stride-1, padding-1 layers with channel counts it takes. */
     private final Winograd winograd;
     /** Buffers of one call (packed weights, tables), kept by the calling thread. */
-    private final ThreadLocal<Buffers> callBuffers = ThreadLocal.withInitial(Buffers::new);
+    private final ThreadLocal<Scratch> callBuffers = ThreadLocal.withInitial(() -> new Scratch(2, 1, 3));
     /** Buffers of one work item (band planes, panel, tile), kept by the thread that runs it. */
-    private final ThreadLocal<Buffers> itemBuffers = ThreadLocal.withInitial(Buffers::new);
+    private final ThreadLocal<Scratch> itemBuffers = ThreadLocal.withInitial(() -> new Scratch(4, 0, 2));
 
     VectorConv(Parallel parallel) {
         this.parallel = parallel;
         this.winograd = new Winograd(parallel);
-    }
-
-    /** Grow-only arrays reused across calls, so steady-state training allocates nothing here. */
-    private static final class Buffers {
-        private final float[][] floats = new float[4][];
-        private final int[][] ints = new int[3][];
-        private double[] doubles;
-
-        float[] floats(int slot, int size) {
-            float[] f = floats[slot];
-            if (f == null || f.length < size) floats[slot] = f = new float[size];
-            return f;
-        }
-
-        int[] ints(int slot, int size) {
-            int[] i = ints[slot];
-            if (i == null || i.length < size) ints[slot] = i = new int[size];
-            return i;
-        }
-
-        double[] doubles(int size) {
-            if (doubles == null || doubles.length < size) doubles = new double[size];
-            return doubles;
-        }
     }
 
     /**
@@ -238,7 +214,7 @@ final class VectorConv implements ConvKernels {
         Job job = new Job(gy, g.n(), cout, g.outHeight(), g.outWidth(), 1, concat(offY[0], offY[1]),
                 concat(offX[0], offX[1]), h / 2, wd / 2, cin, gx, h, wd, 0, 0, 2, null, overwrite);
         int blocks = (int) Parallel.ceilDiv(cin, MR);
-        Buffers call = callBuffers.get();
+        Scratch call = callBuffers.get();
         // Per phase p = 2 ry + rx: its depth, and where its packed A and its depth offsets start.
         int[] depth = new int[4];
         int[] aStart = new int[5];
@@ -274,9 +250,10 @@ final class VectorConv implements ConvKernels {
             // Sets of blocks as in bandPacked, each with a tile per phase.
             int set = setBlocks(4 * blocks * MR, points);
             int tileFloats = blocks * MR * NB;
-            Buffers buf = itemBuffers.get();
+            Scratch buf = itemBuffers.get();
             float[] band = buf.floats(0, job.images * job.bandSize());
             float[] panels = buf.floats(1, set * KC * PANEL_LD);
+            int panel0 = buf.start(1);
             // Tile of phase p, block j of the set: tiles[(p * set + j) * tileFloats ...], row m NB floats long.
             float[] tiles = buf.floats(2, 4 * set * tileFloats);
             float[] sums = buf.floats(3, MR * NB);
@@ -311,14 +288,14 @@ final class VectorConv implements ConvKernels {
                             for (int r = j * 5 * NB; r < runs[ends + j]; r += 5) {
                                 int from = runs[r + 1] * job.bandSize() + runs[r + 2] * job.wq + runs[r + 3];
                                 MicroKernels.packRows(band, kOff, kStart[p] + kc0, from, panels,
-                                        j * KC * PANEL_LD + runs[r], PANEL_LD, runs[r + 4], kc);
+                                        panel0 + j * KC * PANEL_LD + runs[r], PANEL_LD, runs[r + 4], kc);
                             }
                         }
                         for (int b = 0; b < blocks; b++) {
                             int rows = Math.min(MR, cin - b * MR);
                             for (int j = 0; j < nBlocks; j++) {
                                 MicroKernels.packed8x3(kc, packed, aStart[p] + (b * k + kc0) * MR, panels,
-                                        j * KC * PANEL_LD, PANEL_LD, sums);
+                                        panel0 + j * KC * PANEL_LD, PANEL_LD, sums);
                                 int tile = (p * set + j) * tileFloats + b * MR * NB;
                                 if (kc0 == 0) {
                                     MicroKernels.storeTile(sums, tiles, tile, NB, rows, zeros, 0);
@@ -535,7 +512,7 @@ final class VectorConv implements ConvKernels {
     }
 
     private void run(Job job, Matrix a) {
-        Buffers call = callBuffers.get();
+        Scratch call = callBuffers.get();
         int rowsPerBlock = job.direct ? SMALL_MR : MR;
         float[] packed = call.floats(0, (int) Parallel.ceilDiv(job.m, rowsPerBlock) * job.k * rowsPerBlock);
         pack(a, job.m, job.k, rowsPerBlock, packed, 0);
@@ -553,7 +530,7 @@ final class VectorConv implements ConvKernels {
         parallel.forEach(job.items(), item -> {
             int t0 = job.firstRow(item);
             int t1 = Math.min(job.gridH, t0 + job.bandRows);
-            Buffers buf = itemBuffers.get();
+            Scratch buf = itemBuffers.get();
             float[] band = buf.floats(0, job.images * job.bandSize());
             job.fillItem(item, band);
             if (job.direct) {
@@ -637,13 +614,14 @@ final class VectorConv implements ConvKernels {
      * either way (which blocks are partial depends on the band split, hence on the thread count).
      */
     private static void bandPacked(Job job, int img0, int images, int t0, int t1, float[] band, float[] packed,
-                                   int[] kOff, float[] init, Buffers buf) {
+                                   int[] kOff, float[] init, Scratch buf) {
         int k = job.k;
         int blocks = (int) Parallel.ceilDiv(job.m, MR);
         int perImage = (t1 - t0) * job.gridW;
         int points = images * perImage;
         int set = setBlocks(blocks * MR, points);
         float[] panels = buf.floats(1, set * KC * PANEL_LD);
+        int panel0 = buf.start(1);
         float[] tiles = buf.floats(2, set * blocks * MR * NB);
         float[] sums = buf.floats(3, MR * NB);
         // Per block of the set: its runs (column in the panel, offset in the item's planes, length), from
@@ -691,14 +669,14 @@ final class VectorConv implements ConvKernels {
                 // each whole-vector copy's overhang is overwritten by the next run.
                 for (int j = 0; j < nBlocks; j++) {
                     for (int r = j * 3 * NB; r < runs[ends + 2 * j]; r += 3) {
-                        MicroKernels.packRows(band, kOff, kc0, runs[r + 1], panels, j * KC * PANEL_LD + runs[r],
+                        MicroKernels.packRows(band, kOff, kc0, runs[r + 1], panels, panel0 + j * KC * PANEL_LD + runs[r],
                                 PANEL_LD, runs[r + 2], kc);
                     }
                 }
                 for (int b = 0; b < blocks; b++) {
                     int rows = Math.min(MR, job.m - b * MR);
                     for (int j = 0; j < nBlocks; j++) {
-                        MicroKernels.packed8x3(kc, packed, (b * k + kc0) * MR, panels, j * KC * PANEL_LD, PANEL_LD,
+                        MicroKernels.packed8x3(kc, packed, (b * k + kc0) * MR, panels, panel0 + j * KC * PANEL_LD, PANEL_LD,
                                 sums);
                         int where = runs[ends + 2 * j + 1];
                         float[] c = where < 0 ? job.dst : tiles;
@@ -739,7 +717,7 @@ final class VectorConv implements ConvKernels {
      * included, each summing the whole depth before it joins the destination (or the row's start value).
      */
     private static void bandInPlace(Job job, int img, int t0, int t1, float[] band, float[] packed, int[] kOff,
-                                    float[] init, Buffers buf) {
+                                    float[] init, Scratch buf) {
         int k = job.k;
         float[] tile = buf.floats(2, SMALL_MR * SMALL_NB);
         int dstPlane = job.dstH * job.dstW;
@@ -807,8 +785,8 @@ final class VectorConv implements ConvKernels {
         // parts, each summed into a double accumulator of its own, so all threads have work; the parts are added
         // in order at the end. Fixed by the geometry, not the thread count, as everything here.
         int parts = small || tileRows * chunks >= PIXEL_PARTS ? 1 : PIXEL_PARTS;
-        Buffers call = callBuffers.get();
-        double[] acc = call.doubles(parts * tiles * tileSize);
+        Scratch call = callBuffers.get();
+        double[] acc = call.doubles(0, (long) parts * tiles * tileSize);
         Arrays.fill(acc, 0, parts * tiles * tileSize, 0.0);
         // Slack past the last image: the last chunk of a row reads up to a tile's width beyond its run.
         float[] xs = call.floats(0, group * imageFloats + nb + L);
@@ -831,7 +809,8 @@ final class VectorConv implements ConvKernels {
                 parallel.forEach(items, item -> {
                     int tile0 = (int) ((long) item * tiles / items);
                     int tile1 = (int) ((long) (item + 1) * tiles / items);
-                    float[] tile = itemBuffers.get().floats(2, tileSize);
+                    // L floats of slack for addToDouble.
+                    float[] tile = itemBuffers.get().floats(2, tileSize + L);
                     // Pixel chunks outside the tiles: the rows one chunk reaches (a few hundred KiB for the tail's
                     // 9x9 kernel) stay in L2 while every tile reads them, where a tile sweeping the whole image
                     // would stream it from L3 once per tile. Each tile still sums its chunks in the same order.
@@ -884,10 +863,11 @@ final class VectorConv implements ConvKernels {
                     int part = item % parts;
                     int chunk = item / parts % chunks;
                     int ky = item / parts / chunks;
-                    Buffers buf = itemBuffers.get();
-                    float[] tile = buf.floats(2, tileSize);
+                    Scratch buf = itemBuffers.get();
+                    float[] tile = buf.floats(2, tileSize + L);
                     // Lanes past the gathered values hold stale floats; their sums are never read.
                     float[] panel = buf.floats(fused ? 3 : 1, qPerChunk * NB);
+                    int panel0 = buf.start(fused ? 3 : 1);
                     int xOff = ky * wp * cin + chunk * nb;
                     int qFrom = (int) ((long) part * qChunks / parts) * qPerChunk;
                     int qTo = Math.min(qCount, (int) ((long) (part + 1) * qChunks / parts) * qPerChunk);
@@ -900,14 +880,15 @@ final class VectorConv implements ConvKernels {
                                 // the last one's lands in lanes past the gathered values.
                                 for (int r = 0; r < kh; r++) {
                                     MicroKernels.copyWhole(xs, xOff + r * wp * cin + xAtGroup[q], panel,
-                                            (q - q0) * NB + r * run, run);
+                                            panel0 + (q - q0) * NB + r * run, run);
                                 }
                             }
                         } else {
-                            MicroKernels.gatherRuns(xs, xOff, xAtGroup, q0, q1, panel);
+                            MicroKernels.gatherRuns(xs, xOff, xAtGroup, q0, q1, panel, panel0);
                         }
                         for (int mb = 0; mb < mBlocks; mb++) {
-                            MicroKernels.packed8x3(q1 - q0, gyPacked, (mb * qCount + q0) * MR, panel, 0, NB, tile);
+                            MicroKernels.packed8x3(q1 - q0, gyPacked, (mb * qCount + q0) * MR, panel, panel0, NB,
+                                    tile);
                             int t = (mb * tileRows + ky) * chunks + chunk;
                             MicroKernels.addToDouble(tile, 0, acc, accOff + t * tileSize, tileSize);
                         }

@@ -33,17 +33,13 @@ final class VectorGemm {
     private static final int DOT_ROWS = 24;
 
     private final Parallel parallel;
-    private final ThreadLocal<float[][]> callBuffers = ThreadLocal.withInitial(() -> new float[1][]);
-    private final ThreadLocal<float[][]> itemBuffers = ThreadLocal.withInitial(() -> new float[4][]);
+    /** The calling thread's packed (or transposed) A. */
+    private final ThreadLocal<Scratch> callBuffers = ThreadLocal.withInitial(() -> new Scratch(1, 0, 0));
+    /** A work item's slices of B, its tile of C and the micro-kernel's sums. */
+    private final ThreadLocal<Scratch> itemBuffers = ThreadLocal.withInitial(() -> new Scratch(4, 0, 0));
 
     VectorGemm(Parallel parallel) {
         this.parallel = parallel;
-    }
-
-    private static float[] grow(float[][] slots, int slot, int size) {
-        float[] f = slots[slot];
-        if (f == null || f.length < size) slots[slot] = f = new float[size];
-        return f;
     }
 
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, float[] b, float beta,
@@ -73,7 +69,7 @@ final class VectorGemm {
     private void panels(boolean transA, int m, int n, int k, float alpha, float[] a, float[] b, float[] c) {
         int blocks = (int) Parallel.ceilDiv(m, MR);
         // op(A)(i, p) = a[i * k + p], or a[p * m + i] when transposed; packed [block][p][row], zero past m.
-        float[] packed = grow(callBuffers.get(), 0, blocks * k * MR);
+        float[] packed = callBuffers.get().floats(0, (long) blocks * k * MR);
         for (int blk = 0; blk < blocks; blk++) {
             for (int r = 0; r < MR; r++) {
                 int i = blk * MR + r;
@@ -97,11 +93,13 @@ final class VectorGemm {
             int lastCols = Math.min(NB, n - last * NB);
             boolean partial = lastCols < NB;
             int fullEnd = partial ? last : cb1;
-            float[][] buffers = itemBuffers.get();
-            float[] sums = grow(buffers, 2, MR * NB);
-            float[] slice = partial ? grow(buffers, 0, KC * NB) : null;
-            float[] tile = partial ? grow(buffers, 1, blocks * MR * NB) : null;
-            float[] runSlice = grow(buffers, 3, KC * run * NB);
+            Scratch buffers = itemBuffers.get();
+            float[] sums = buffers.floats(2, MR * NB);
+            float[] slice = partial ? buffers.floats(0, KC * NB) : null;
+            int slice0 = partial ? buffers.start(0) : 0;
+            float[] tile = partial ? buffers.floats(1, (long) blocks * MR * NB) : null;
+            float[] runSlice = buffers.floats(3, (long) KC * run * NB);
+            int runSlice0 = buffers.start(3);
             if (partial) {
                 for (int i = 0; i < m; i++) System.arraycopy(c, i * n + last * NB, tile, i * NB, lastCols);
             }
@@ -109,8 +107,8 @@ final class VectorGemm {
                 int kc = Math.min(KC, k - p0);
                 if (partial) {
                     for (int p = 0; p < kc; p++) {
-                        System.arraycopy(b, (p0 + p) * n + last * NB, slice, p * NB, lastCols);
-                        Arrays.fill(slice, p * NB + lastCols, (p + 1) * NB, 0f);
+                        System.arraycopy(b, (p0 + p) * n + last * NB, slice, slice0 + p * NB, lastCols);
+                        Arrays.fill(slice, slice0 + p * NB + lastCols, slice0 + (p + 1) * NB, 0f);
                     }
                 }
                 // The slice of B for the full blocks, copied row by row into a contiguous buffer (in L2): the
@@ -118,17 +116,17 @@ final class VectorGemm {
                 // would not.
                 int width = (fullEnd - cb0) * NB;
                 for (int p = 0; p < kc && width > 0; p++) {
-                    System.arraycopy(b, (p0 + p) * n + cb0 * NB, runSlice, p * width, width);
+                    System.arraycopy(b, (p0 + p) * n + cb0 * NB, runSlice, runSlice0 + p * width, width);
                 }
                 for (int blk = 0; blk < blocks; blk++) {
                     int rows = Math.min(MR, m - blk * MR);
                     int aOff = (blk * k + p0) * MR;
                     for (int cb = cb0; cb < fullEnd; cb++) {
-                        MicroKernels.packed8x3(kc, packed, aOff, runSlice, (cb - cb0) * NB, width, sums);
+                        MicroKernels.packed8x3(kc, packed, aOff, runSlice, runSlice0 + (cb - cb0) * NB, width, sums);
                         MicroKernels.addTile(sums, c, blk * MR * n + cb * NB, n, rows);
                     }
                     if (partial) {
-                        MicroKernels.packed8x3(kc, packed, aOff, slice, 0, NB, sums);
+                        MicroKernels.packed8x3(kc, packed, aOff, slice, slice0, NB, sums);
                         MicroKernels.addTile(sums, tile, blk * MR * NB, NB, rows);
                     }
                 }
@@ -143,7 +141,7 @@ final class VectorGemm {
         float[] rowsOfA = a;
         if (transA) {
             // op(A) rows must run along k: transpose A (stored k x m) once.
-            rowsOfA = grow(callBuffers.get(), 0, m * k);
+            rowsOfA = callBuffers.get().floats(0, (long) m * k);
             for (int p = 0; p < k; p++) {
                 for (int i = 0; i < m; i++) rowsOfA[i * k + p] = a[p * m + i];
             }

@@ -52,8 +52,10 @@ final class Winograd {
     private static final int BAND_TILES = 64;
 
     private final Parallel parallel;
-    private final ThreadLocal<Buffers> callBuffers = ThreadLocal.withInitial(Buffers::new);
-    private final ThreadLocal<Buffers> itemBuffers = ThreadLocal.withInitial(Buffers::new);
+    /** The calling thread's transformed filters and partial weight gradients. */
+    private final ThreadLocal<Scratch> callBuffers = ThreadLocal.withInitial(() -> new Scratch(1, 1, 0));
+    /** A work item's padded NHWC copies, transformed tiles, products and transform scratch. */
+    private final ThreadLocal<Scratch> itemBuffers = ThreadLocal.withInitial(() -> new Scratch(5, 0, 0));
 
     Winograd(Parallel parallel) {
         this.parallel = parallel;
@@ -65,32 +67,28 @@ final class Winograd {
                 && g.inChannels() % CHANNELS == 0 && g.outChannels() % CHANNELS == 0;
     }
 
-    /** Grow-only per-call arrays, so steady-state training allocates nothing here. */
-    private static final class Buffers {
-        private final float[][] floats = new float[5][];
-        private double[] doubles;
-
-        float[] floats(int slot, long size) {
-            float[] f = floats[slot];
-            if (f == null || f.length < size) floats[slot] = f = new float[Math.toIntExact(size)];
-            return f;
-        }
-
-        double[] doubles(long size) {
-            if (doubles == null || doubles.length < size) doubles = new double[Math.toIntExact(size)];
-            return doubles;
-        }
-    }
-
     /** One filter tap {@code (out, in, ky, kx)} of a convolution, in whatever layout the caller keeps it. */
     @FunctionalInterface
     private interface Filter {
         float get(int out, int in, int ky, int kx);
     }
 
-    /** Scratch floats an item needs: a 6x4 micro-tile, or 16 transform vectors plus two output rows. */
+    /**
+     * Scratch floats an item needs: a 6x4 micro-tile and the vector of slack that {@link MicroKernels#addToDouble}
+     * reads past it, or 16 transform vectors plus two output rows.
+     */
     private static int scratchSize(Grid grid) {
-        return Math.max(MR * CHANNELS, (8 + 4 * grid.tw()) * L + 16 * L);
+        return Math.max(MR * CHANNELS + L, (8 + 4 * grid.tw()) * L + 16 * L);
+    }
+
+    /**
+     * Floats from one position's transformed tiles to the next's ({@code [position][tile][channel]}): the tiles'
+     * floats and a cache line more. Without the line, bands whose tiles span a multiple of 4 KiB (48 tiles of
+     * 64 or 256 channels, the 48x48 layers) put all 16 positions of a tile in one set of the L1 cache, whose
+     * 12 ways cannot hold the 16 lines that a transform writes (or reads) together.
+     */
+    private static int posStride(int tiles, int channels) {
+        return tiles * channels + Scratch.LINE_BYTES / Float.BYTES;
     }
 
     /** Tile grid and padded NHWC copy of one image. */
@@ -138,11 +136,12 @@ final class Winograd {
      */
     private void convolve(int n, int cin, int cout, Grid grid, float[] src, Filter filter, float[] bias,
                           boolean overwrite, float[] dst) {
-        Buffers call = callBuffers.get();
+        Scratch call = callBuffers.get();
         // U[pos][c][o] = (G g G^T)[pos] for filter (o, c), stored per block of CHANNELS outputs,
         // u[((pos * blocks + o / CHANNELS) * cin + c) * CHANNELS + o % CHANNELS]: the cin x CHANNELS slab a
         // micro-kernel streams is then contiguous (with 512 outputs, rows of 256 bytes 2 KiB apart otherwise).
         float[] u = call.floats(0, 16L * cin * cout);
+        int u0 = call.start(0);
         int blocks = cout / CHANNELS;
         parallel.forRange(cin, 1, (from, to) -> {
             double[] t = new double[16];
@@ -151,7 +150,7 @@ final class Winograd {
                 for (int o = 0; o < cout; o++) {
                     transformFilter(filter, o, c, rows, t);
                     for (int pos = 0; pos < 16; pos++) {
-                        u[((pos * blocks + o / CHANNELS) * cin + c) * CHANNELS + o % CHANNELS] = (float) t[pos];
+                        u[u0 + ((pos * blocks + o / CHANNELS) * cin + c) * CHANNELS + o % CHANNELS] = (float) t[pos];
                     }
                 }
             }
@@ -170,16 +169,21 @@ final class Winograd {
             int i0 = (item % bands) * rowsPerBand;
             int i1 = Math.min(grid.th(), i0 + rowsPerBand);
             int tiles = (i1 - i0) * grid.tw();
-            Buffers buf = itemBuffers.get();
+            Scratch buf = itemBuffers.get();
             int rowFloats = grid.wp() * cin;
             float[] band = buf.floats(0, (2L * (i1 - i0) + 2) * rowFloats);
-            float[] v = buf.floats(1, 16L * tiles * cin);
-            float[] m = buf.floats(2, (16L * tiles + MR) * cout);
+            float[] v = buf.floats(1, 16L * posStride(tiles, cin));
+            float[] m = buf.floats(2, 16L * posStride(tiles, cout) + MR * cout);
             float[] scratch = buf.floats(3, scratchSize(grid));
-            toPaddedNhwc(src, img, cin, offsets, grid, 2 * i0, 2 * i1 + 2, band, 0);
+            int band0 = buf.start(0);
+            int v0 = buf.start(1);
+            int m0 = buf.start(2);
+            int s0 = buf.start(3);
+            toPaddedNhwc(src, img, cin, offsets, grid, 2 * i0, 2 * i1 + 2, band, band0);
             // The band's padded rows start at 2 * i0, its tiles at i0 * tw: shift both bases accordingly.
             for (int i = i0; i < i1; i++) {
-                transformInputRow(band, -2 * i0 * rowFloats, cin, grid, i, v, tiles, -i0 * grid.tw(), scratch);
+                transformInputRow(band, band0 - 2 * i0 * rowFloats, cin, grid, i, v, v0, tiles, -i0 * grid.tw(),
+                        scratch, s0);
             }
             // M[pos][t][o] = sum over c of V[pos][t][c] U[pos][c][o].
             for (int pos = 0; pos < 16; pos++) {
@@ -187,14 +191,15 @@ final class Winograd {
                     for (int t = 0; t < tiles; t += MR) {
                         int rows = Math.min(MR, tiles - t);
                         // Writes six rows of M even past the band's last tile: M has a block of slack rows.
-                        MicroKernels.rows6x4(cin, v, (pos * tiles + t) * cin, cin, 1, rows, u,
-                                (pos * blocks + o0 / CHANNELS) * cin * CHANNELS, CHANNELS, m,
-                                (pos * tiles + t) * cout + o0, cout);
+                        MicroKernels.rows6x4(cin, v, v0 + pos * posStride(tiles, cin) + t * cin, cin, 1, rows, u,
+                                u0 + (pos * blocks + o0 / CHANNELS) * cin * CHANNELS, CHANNELS, m,
+                                m0 + pos * posStride(tiles, cout) + t * cout + o0, cout);
                     }
                 }
             }
             for (int i = i0; i < i1; i++) {
-                transformOutputRow(m, tiles, -i0 * grid.tw(), cout, grid, i, dst, img, bias, overwrite, scratch);
+                transformOutputRow(m, m0, tiles, -i0 * grid.tw(), cout, grid, i, dst, img, bias, overwrite, scratch,
+                        s0);
             }
         });
     }
@@ -294,12 +299,12 @@ final class Winograd {
      * {@code V[pos][t][c] = (B^T d B)[pos]} for the tiles of tile row i of one image, d the 4x4 patch at padded
      * rows and columns {@code 2i.., 2j..}; vectorised over channels. Rows first ({@code u = d B}), through the
      * scratch, then columns, so each loop holds a handful of vector operations (see MicroKernels on C2's
-     * inlining budget).
+     * inlining budget). V starts at {@code v[vAt]}, the scratch at {@code scratch[sAt]}.
      */
-    private static void transformInputRow(float[] nhwc, int at, int channels, Grid grid, int i, float[] v,
-                                          int tiles, int tileBase, float[] scratch) {
+    private static void transformInputRow(float[] nhwc, int at, int channels, Grid grid, int i, float[] v, int vAt,
+                                          int tiles, int tileBase, float[] scratch, int sAt) {
         int wp = grid.wp();
-        int posStride = tiles * channels;
+        int posStride = posStride(tiles, channels);
         for (int j = 0; j < grid.tw(); j++) {
             int t = tileBase + i * grid.tw() + j;
             for (int c = 0; c < channels; c += L) {
@@ -310,17 +315,17 @@ final class Winograd {
                     FloatVector d1 = FloatVector.fromArray(F, nhwc, p + channels);
                     FloatVector d2 = FloatVector.fromArray(F, nhwc, p + 2 * channels);
                     FloatVector d3 = FloatVector.fromArray(F, nhwc, p + 3 * channels);
-                    d0.sub(d2).intoArray(scratch, (4 * a) * L);
-                    d1.add(d2).intoArray(scratch, (4 * a + 1) * L);
-                    d2.sub(d1).intoArray(scratch, (4 * a + 2) * L);
-                    d1.sub(d3).intoArray(scratch, (4 * a + 3) * L);
+                    d0.sub(d2).intoArray(scratch, sAt + (4 * a) * L);
+                    d1.add(d2).intoArray(scratch, sAt + (4 * a + 1) * L);
+                    d2.sub(d1).intoArray(scratch, sAt + (4 * a + 2) * L);
+                    d1.sub(d3).intoArray(scratch, sAt + (4 * a + 3) * L);
                 }
                 for (int nu = 0; nu < 4; nu++) {
-                    FloatVector r0 = FloatVector.fromArray(F, scratch, nu * L);
-                    FloatVector r1 = FloatVector.fromArray(F, scratch, (4 + nu) * L);
-                    FloatVector r2 = FloatVector.fromArray(F, scratch, (8 + nu) * L);
-                    FloatVector r3 = FloatVector.fromArray(F, scratch, (12 + nu) * L);
-                    int out = t * channels + c + nu * posStride;
+                    FloatVector r0 = FloatVector.fromArray(F, scratch, sAt + nu * L);
+                    FloatVector r1 = FloatVector.fromArray(F, scratch, sAt + (4 + nu) * L);
+                    FloatVector r2 = FloatVector.fromArray(F, scratch, sAt + (8 + nu) * L);
+                    FloatVector r3 = FloatVector.fromArray(F, scratch, sAt + (12 + nu) * L);
+                    int out = vAt + t * channels + c + nu * posStride;
                     r0.sub(r2).intoArray(v, out);
                     r1.add(r2).intoArray(v, out + 4 * posStride);
                     r2.sub(r1).intoArray(v, out + 8 * posStride);
@@ -333,34 +338,35 @@ final class Winograd {
     /**
      * {@code y[2i + a][2j + b] (+)= (A^T M A)[a][b]} for the tiles of tile row i of image img, vectorised over
      * output channels into two NHWC rows in scratch, which are then written out plane by plane (NCHW), within
-     * the image's bounds.
+     * the image's bounds. M starts at {@code m[mAt]}, the scratch at {@code scratch[sAt]}.
      */
-    private static void transformOutputRow(float[] m, int tiles, int tileBase, int channels, Grid grid, int i,
-                                           float[] dst, int img, float[] bias, boolean overwrite, float[] scratch) {
-        int posStride = tiles * channels;
+    private static void transformOutputRow(float[] m, int mAt, int tiles, int tileBase, int channels, Grid grid,
+                                           int i, float[] dst, int img, float[] bias, boolean overwrite,
+                                           float[] scratch, int sAt) {
+        int posStride = posStride(tiles, channels);
         int w = grid.w();
         int wq = 2 * grid.tw();
         int rows = Math.min(2, grid.h() - 2 * i);
         // scratch: 8 vectors of row sums, then the two output rows [a][x][lane] of one block of L channels.
-        int out = 8 * L;
+        int out = sAt + 8 * L;
         for (int c = 0; c < channels; c += L) {
             for (int j = 0; j < grid.tw(); j++) {
-                int in = (tileBase + i * grid.tw() + j) * channels + c;
+                int in = mAt + (tileBase + i * grid.tw() + j) * channels + c;
                 // Rows: s = m0 + m1 + m2, d = m1 - m2 - m3 for each column nu.
                 for (int nu = 0; nu < 4; nu++) {
                     FloatVector m0 = FloatVector.fromArray(F, m, in + nu * posStride);
                     FloatVector m1 = FloatVector.fromArray(F, m, in + (4 + nu) * posStride);
                     FloatVector m2 = FloatVector.fromArray(F, m, in + (8 + nu) * posStride);
                     FloatVector m3 = FloatVector.fromArray(F, m, in + (12 + nu) * posStride);
-                    m0.add(m1).add(m2).intoArray(scratch, nu * L);
-                    m1.sub(m2).sub(m3).intoArray(scratch, (4 + nu) * L);
+                    m0.add(m1).add(m2).intoArray(scratch, sAt + nu * L);
+                    m1.sub(m2).sub(m3).intoArray(scratch, sAt + (4 + nu) * L);
                 }
                 // Columns, for the two rows of the tile: y[a][0] = q0 + q1 + q2, y[a][1] = q1 - q2 - q3.
                 for (int a = 0; a < 2; a++) {
-                    FloatVector q0 = FloatVector.fromArray(F, scratch, (4 * a) * L);
-                    FloatVector q1 = FloatVector.fromArray(F, scratch, (4 * a + 1) * L);
-                    FloatVector q2 = FloatVector.fromArray(F, scratch, (4 * a + 2) * L);
-                    FloatVector q3 = FloatVector.fromArray(F, scratch, (4 * a + 3) * L);
+                    FloatVector q0 = FloatVector.fromArray(F, scratch, sAt + (4 * a) * L);
+                    FloatVector q1 = FloatVector.fromArray(F, scratch, sAt + (4 * a + 1) * L);
+                    FloatVector q2 = FloatVector.fromArray(F, scratch, sAt + (4 * a + 2) * L);
+                    FloatVector q3 = FloatVector.fromArray(F, scratch, sAt + (4 * a + 3) * L);
                     int at = out + (a * wq + 2 * j) * L;
                     q0.add(q1).add(q2).intoArray(scratch, at);
                     q1.sub(q2).sub(q3).intoArray(scratch, at + L);
@@ -415,17 +421,18 @@ final class Winograd {
         int bandsPerImage = (int) Parallel.ceilDiv(grid.th(), bandRows);
         int bands = n * bandsPerImage;
         int partitions = Math.max(1, Math.min(Math.min(PARTITIONS, bands), PARTIAL_DOUBLES / size));
-        Buffers call = callBuffers.get();
-        double[] partial = call.doubles((long) partitions * size);
+        Scratch call = callBuffers.get();
+        double[] partial = call.doubles(0, (long) partitions * size);
+        int p0 = call.doubleStart(0);
         int oBlocks = (int) Parallel.ceilDiv(cout, MR);
         int[] offsets = channelOffsets(grid.h() * grid.w());
         parallel.forEach(partitions, part -> {
-            Buffers buf = itemBuffers.get();
+            Scratch buf = itemBuffers.get();
             int b0 = (int) ((long) part * bands / partitions);
             int b1 = (int) ((long) (part + 1) * bands / partitions);
             int xRow = grid.wp() * cin;
             int gyRow = 2 * grid.tw() * cout;
-            Arrays.fill(partial, part * size, (part + 1) * size, 0.0);
+            Arrays.fill(partial, p0 + part * size, p0 + (part + 1) * size, 0.0);
             for (int b = b0; b < b1; b++) {
                 int img = b / bandsPerImage;
                 int i0 = (b % bandsPerImage) * bandRows;
@@ -433,16 +440,23 @@ final class Winograd {
                 int tiles = (i1 - i0) * grid.tw();
                 float[] xn = buf.floats(0, (2L * (i1 - i0) + 2) * xRow);
                 float[] gyn = buf.floats(4, 2L * (i1 - i0) * gyRow);
-                float[] v = buf.floats(1, 16L * tiles * cin);
-                float[] dy = buf.floats(2, 16L * tiles * cout);
+                float[] v = buf.floats(1, 16L * posStride(tiles, cin));
+                float[] dy = buf.floats(2, 16L * posStride(tiles, cout));
                 float[] scratch = buf.floats(3, scratchSize(grid));
-                toPaddedNhwc(x, img, cin, offsets, grid, 2 * i0, 2 * i1 + 2, xn, 0);
-                toTiledNhwc(gy, img, cout, offsets, grid, 2 * i0, 2 * i1, gyn);
+                int xn0 = buf.start(0);
+                int v0 = buf.start(1);
+                int dy0 = buf.start(2);
+                int s0 = buf.start(3);
+                int gyn0 = buf.start(4);
+                toPaddedNhwc(x, img, cin, offsets, grid, 2 * i0, 2 * i1 + 2, xn, xn0);
+                toTiledNhwc(gy, img, cout, offsets, grid, 2 * i0, 2 * i1, gyn, gyn0);
                 for (int i = i0; i < i1; i++) {
-                    transformInputRow(xn, -2 * i0 * xRow, cin, grid, i, v, tiles, -i0 * grid.tw(), scratch);
-                    transformGradientRow(gyn, -2 * i0 * gyRow, cout, grid, i, dy, tiles, -i0 * grid.tw(), scratch);
+                    transformInputRow(xn, xn0 - 2 * i0 * xRow, cin, grid, i, v, v0, tiles, -i0 * grid.tw(), scratch,
+                            s0);
+                    transformGradientRow(gyn, gyn0 - 2 * i0 * gyRow, cout, grid, i, dy, dy0, tiles, -i0 * grid.tw(),
+                            scratch, s0);
                 }
-                int base = part * size;
+                int base = p0 + part * size;
                 for (int pos = 0; pos < 16; pos++) {
                     for (int ob = 0; ob < oBlocks; ob++) {
                         int o0 = ob * MR;
@@ -450,10 +464,11 @@ final class Winograd {
                         for (int c0 = 0; c0 < cin; c0 += CHANNELS) {
                             for (int t0 = 0; t0 < tiles; t0 += CHUNK_TILES) {
                                 int depth = Math.min(CHUNK_TILES, tiles - t0);
-                                MicroKernels.rows6x4(depth, dy, (pos * tiles + t0) * cout + o0, 1, cout, rows, v,
-                                        (pos * tiles + t0) * cin + c0, cin, scratch, 0, CHANNELS);
+                                MicroKernels.rows6x4(depth, dy, dy0 + pos * posStride(tiles, cout) + t0 * cout + o0, 1,
+                                        cout, rows, v, v0 + pos * posStride(tiles, cin) + t0 * cin + c0, cin, scratch,
+                                        s0, CHANNELS);
                                 for (int r = 0; r < rows; r++) {
-                                    MicroKernels.addToDouble(scratch, r * CHANNELS, partial,
+                                    MicroKernels.addToDouble(scratch, s0 + r * CHANNELS, partial,
                                             base + (pos * cout + o0 + r) * cin + c0, CHANNELS);
                                 }
                             }
@@ -466,8 +481,8 @@ final class Winograd {
         if (partitions > 1) {
             parallel.forRange(size, 1 << 12, (from, to) -> {
                 for (int part = 1; part < partitions; part++) {
-                    int at = part * size;
-                    for (int e = from; e < to; e++) partial[e] += partial[at + e];
+                    int at = p0 + part * size;
+                    for (int e = from; e < to; e++) partial[p0 + e] += partial[at + e];
                 }
             });
         }
@@ -476,7 +491,7 @@ final class Winograd {
             double[] t = new double[16];
             for (int o = from; o < to; o++) {
                 for (int c = 0; c < cin; c++) {
-                    for (int pos = 0; pos < 16; pos++) t[pos] = partial[(pos * cout + o) * cin + c];
+                    for (int pos = 0; pos < 16; pos++) t[pos] = partial[p0 + (pos * cout + o) * cin + c];
                     int at = (o * cin + c) * 9;
                     for (int ky = 0; ky < 3; ky++) {
                         for (int kx = 0; kx < 3; kx++) {
@@ -496,15 +511,15 @@ final class Winograd {
 
     private static final double[][] G = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
 
-    /** Rows {@code [r0, r1)} of image {@code img} of gy into NHWC at dst[0], {@code 2 tw} wide, zero past the image. */
+    /** Rows {@code [r0, r1)} of image {@code img} of gy into NHWC at dst[at], {@code 2 tw} wide, zero past the image. */
     private static void toTiledNhwc(float[] gy, int img, int channels, int[] offsets, Grid grid, int r0, int r1,
-                                    float[] dst) {
+                                    float[] dst, int at) {
         int wq = 2 * grid.tw();
         int w = grid.w();
         int rowFloats = wq * channels;
         int plane = grid.h() * w;
         for (int r = r0; r < r1; r++) {
-            int row = (r - r0) * rowFloats;
+            int row = at + (r - r0) * rowFloats;
             if (r >= grid.h()) {
                 Arrays.fill(dst, row, row + rowFloats, 0f);
                 continue;
@@ -517,11 +532,12 @@ final class Winograd {
     /**
      * {@code DY[pos][t][o] = (A dy A^T)[pos]} for tile row i, dy the 2x2 gradient block at rows and columns
      * {@code 2i.., 2j..}; {@code A dy A^T} spreads each row (and then column) pair (p, q) to (p, p + q, p - q, -q).
+     * DY starts at {@code dy[dyAt]}, the scratch at {@code scratch[sAt]}.
      */
     private static void transformGradientRow(float[] gyn, int at, int channels, Grid grid, int i, float[] dy,
-                                             int tiles, int tileBase, float[] scratch) {
+                                             int dyAt, int tiles, int tileBase, float[] scratch, int sAt) {
         int wq = 2 * grid.tw();
-        int posStride = tiles * channels;
+        int posStride = posStride(tiles, channels);
         for (int j = 0; j < grid.tw(); j++) {
             int t = tileBase + i * grid.tw() + j;
             for (int c = 0; c < channels; c += L) {
@@ -529,15 +545,15 @@ final class Winograd {
                 for (int a = 0; a < 2; a++) {
                     FloatVector p = FloatVector.fromArray(F, gyn, block + a * wq * channels);
                     FloatVector q = FloatVector.fromArray(F, gyn, block + a * wq * channels + channels);
-                    p.intoArray(scratch, (4 * a) * L);
-                    p.add(q).intoArray(scratch, (4 * a + 1) * L);
-                    p.sub(q).intoArray(scratch, (4 * a + 2) * L);
-                    q.neg().intoArray(scratch, (4 * a + 3) * L);
+                    p.intoArray(scratch, sAt + (4 * a) * L);
+                    p.add(q).intoArray(scratch, sAt + (4 * a + 1) * L);
+                    p.sub(q).intoArray(scratch, sAt + (4 * a + 2) * L);
+                    q.neg().intoArray(scratch, sAt + (4 * a + 3) * L);
                 }
                 for (int nu = 0; nu < 4; nu++) {
-                    FloatVector p = FloatVector.fromArray(F, scratch, nu * L);
-                    FloatVector q = FloatVector.fromArray(F, scratch, (4 + nu) * L);
-                    int out = t * channels + c + nu * posStride;
+                    FloatVector p = FloatVector.fromArray(F, scratch, sAt + nu * L);
+                    FloatVector q = FloatVector.fromArray(F, scratch, sAt + (4 + nu) * L);
+                    int out = dyAt + t * channels + c + nu * posStride;
                     p.intoArray(dy, out);
                     p.add(q).intoArray(dy, out + 4 * posStride);
                     p.sub(q).intoArray(dy, out + 8 * posStride);
