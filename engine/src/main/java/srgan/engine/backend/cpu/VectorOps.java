@@ -26,7 +26,7 @@ final class VectorOps {
     private static final int L = F.length();
     /** Lanes of the upper half of a float vector: where the second narrowed double vector goes. */
     private static final VectorMask<Float> UPPER = VectorMask.fromLong(F, ((1L << L) - 1) & ~((1L << (L / 2)) - 1));
-    /** Lane i takes lane {@code (i + L/2) mod L}: the lower half moves up. */
+    /** Lane i takes lane {@code (i + L/2) mod L}: the lower half moves up, and the upper half down. */
     private static final VectorShuffle<Float> LOWER_TO_UPPER = VectorShuffle.fromOp(F, i -> (i + L / 2) % L);
 
     private VectorOps() {
@@ -41,8 +41,20 @@ final class VectorOps {
         return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
     }
 
-    private static DoubleVector hi(FloatVector v) {
-        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 1);
+    /**
+     * The upper half of {@code v = a[i, i + L)}, in the lower lanes: loaded again half a vector on (from the lines
+     * just read) where that stays inside the array, else moved down by a fixed permutation. Not by converting
+     * the upper lanes directly ({@code convertShape} part 1), nor by the permutation every time: on JDK 17 the
+     * first builds and checks a shuffle on every call and the second checks its constant shuffle on every call,
+     * which took 6% and then 5% of the SRGAN step (JFR: {@code AbstractShuffle.checkIndexes} under these loops).
+     */
+    private static FloatVector upper(float[] a, int i, FloatVector v) {
+        return i <= a.length - L - L / 2 ? FloatVector.fromArray(F, a, i + L / 2) : v.rearrange(LOWER_TO_UPPER);
+    }
+
+    /** The upper half of {@code v = a[i, i + L)} widened (see {@link #upper}). */
+    private static DoubleVector hi(float[] a, int i, FloatVector v) {
+        return lo(upper(a, i, v));
     }
 
     /**
@@ -68,7 +80,7 @@ final class VectorOps {
         for (; i <= to - L; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, i);
             a = a.add(lo(v));
-            b = b.add(hi(v));
+            b = b.add(hi(x, i, v));
         }
         double s = a.add(b).reduceLanes(VectorOperators.ADD);
         for (; i < to; i++) s += x[i];
@@ -84,7 +96,7 @@ final class VectorOps {
         for (; i <= to - L; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, i);
             DoubleVector dl = lo(v).sub(mv);
-            DoubleVector dh = hi(v).sub(mv);
+            DoubleVector dh = hi(x, i, v).sub(mv);
             a = dl.fma(dl, a);
             b = dh.fma(dh, b);
         }
@@ -103,7 +115,7 @@ final class VectorOps {
         for (; c <= len - L; c += L) {
             FloatVector v = FloatVector.fromArray(F, src, s + c);
             lo(v).add(DoubleVector.fromArray(D, acc, a + c)).intoArray(acc, a + c);
-            hi(v).add(DoubleVector.fromArray(D, acc, a + c + half)).intoArray(acc, a + c + half);
+            hi(src, s + c, v).add(DoubleVector.fromArray(D, acc, a + c + half)).intoArray(acc, a + c + half);
         }
         for (; c < len; c++) acc[a + c] += src[s + c];
     }
@@ -115,7 +127,7 @@ final class VectorOps {
         for (; i <= to - L; i += L) {
             FloatVector s = FloatVector.fromArray(F, src, i);
             FloatVector d = FloatVector.fromArray(F, dst, i);
-            narrow(lo(s).fma(sv, lo(d)), hi(s).fma(sv, hi(d))).intoArray(dst, i);
+            narrow(lo(s).fma(sv, lo(d)), hi(src, i, s).fma(sv, hi(dst, i, d))).intoArray(dst, i);
         }
         for (; i < to; i++) dst[i] = (float) (dst[i] + scale * src[i]);
     }
@@ -131,7 +143,7 @@ final class VectorOps {
         int i = 0;
         for (; i <= len - L; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, xOff + i);
-            narrow(lo(v).sub(mv).fma(sv, bv), hi(v).sub(mv).fma(sv, bv)).intoArray(y, yOff + i);
+            narrow(lo(v).sub(mv).fma(sv, bv), hi(x, xOff + i, v).sub(mv).fma(sv, bv)).intoArray(y, yOff + i);
         }
         for (; i < len; i++) y[yOff + i] = (float) ((x[xOff + i] - mean) * scale + beta);
     }
@@ -148,7 +160,7 @@ final class VectorOps {
         int i = from;
         for (; i <= to - L; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, i);
-            FloatVector y = narrow(lo(v).sub(mv).fma(sv, bv), hi(v).sub(mv).fma(sv, bv));
+            FloatVector y = narrow(lo(v).sub(mv).fma(sv, bv), hi(x, i, v).sub(mv).fma(sv, bv));
             y.mul(a).blend(y, y.compare(VectorOperators.GT, 0f)).intoArray(z, i);
         }
         for (; i < to; i++) {
@@ -174,11 +186,11 @@ final class VectorOps {
             FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
             FloatVector gv = FloatVector.fromArray(F, gy, gyOff + i);
             DoubleVector gl = lo(gv);
-            DoubleVector gh = hi(gv);
+            DoubleVector gh = hi(gy, gyOff + i, gv);
             g0 = g0.add(gl);
             g1 = g1.add(gh);
             p0 = gl.mul(lo(xv).sub(mv).mul(inv)).add(p0);
-            p1 = gh.mul(hi(xv).sub(mv).mul(inv)).add(p1);
+            p1 = gh.mul(hi(x, xOff + i, xv).sub(mv).mul(inv)).add(p1);
         }
         double sumGy = g0.add(g1).reduceLanes(VectorOperators.ADD);
         double sumGyXhat = p0.add(p1).reduceLanes(VectorOperators.ADD);
@@ -208,7 +220,8 @@ final class VectorOps {
             FloatVector gv = FloatVector.fromArray(F, gy, gyOff + i);
             FloatVector old = FloatVector.fromArray(F, gx, gxOff + i);
             DoubleVector l = lo(gv).sub(mg).sub(lo(xv).sub(mean2).mul(inv).mul(mgx)).fma(kv, lo(old));
-            DoubleVector h = hi(gv).sub(mg).sub(hi(xv).sub(mean2).mul(inv).mul(mgx)).fma(kv, hi(old));
+            DoubleVector h = hi(gy, gyOff + i, gv).sub(mg).sub(hi(x, xOff + i, xv).sub(mean2).mul(inv).mul(mgx))
+                    .fma(kv, hi(gx, gxOff + i, old));
             narrow(l, h).intoArray(gx, gxOff + i);
         }
         for (; i < len; i++) {
@@ -236,10 +249,10 @@ final class VectorOps {
         int i = 0;
         for (; i <= len - L; i += L) {
             // min(x, 0) keeps NaN, as the scalar test "x > 0" sends NaN to the alpha side.
-            FloatVector neg = FloatVector.fromArray(F, x, xOff + i).min(0f);
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
             FloatVector gv = FloatVector.fromArray(F, gy, gyOff + i);
-            s0 = lo(neg).fma(lo(gv), s0);
-            s1 = hi(neg).fma(hi(gv), s1);
+            s0 = lo(xv.min(0f)).fma(lo(gv), s0);
+            s1 = lo(upper(x, xOff + i, xv).min(0f)).fma(hi(gy, gyOff + i, gv), s1);
         }
         double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
         for (; i < len; i++) if (!(x[xOff + i] > 0)) s += (double) x[xOff + i] * gy[gyOff + i];
@@ -255,8 +268,10 @@ final class VectorOps {
             FloatVector xv = FloatVector.fromArray(F, x, i);
             FloatVector gv = FloatVector.fromArray(F, gy, i);
             FloatVector factor = alpha.blend(one, xv.compare(VectorOperators.GT, 0f));
+            FloatVector upperFactor = alpha.blend(one, upper(x, i, xv).compare(VectorOperators.GT, 0f));
             FloatVector old = FloatVector.fromArray(F, gx, i);
-            narrow(lo(factor).fma(lo(gv), lo(old)), hi(factor).fma(hi(gv), hi(old))).intoArray(gx, i);
+            narrow(lo(factor).fma(lo(gv), lo(old)), lo(upperFactor).fma(hi(gy, i, gv), hi(gx, i, old)))
+                    .intoArray(gx, i);
         }
         for (; i < to; i++) {
             if (x[i] > 0) gx[i] += gy[i];
@@ -298,7 +313,7 @@ final class VectorOps {
         int i = from;
         for (; i <= to - L; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, i);
-            narrow(lo(v).mul(s), hi(v).mul(s)).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, i);
+            narrow(lo(v).mul(s), hi(x, i, v).mul(s)).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, i);
         }
         for (; i < to; i++) y[i] = x[i] > 0 ? x[i] : (float) (slope * x[i]);
     }
@@ -309,7 +324,7 @@ final class VectorOps {
         int i = from;
         for (; i <= to - L; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, i);
-            narrow(lo(v).mul(f), hi(v).mul(f)).intoArray(y, i);
+            narrow(lo(v).mul(f), hi(x, i, v).mul(f)).intoArray(y, i);
         }
         for (; i < to; i++) y[i] = (float) (factor * x[i]);
     }
@@ -320,7 +335,7 @@ final class VectorOps {
         int i = from;
         for (; i <= to - L; i += L) {
             FloatVector v = FloatVector.fromArray(F, x, i);
-            narrow(lo(v).add(a), hi(v).add(a)).intoArray(y, i);
+            narrow(lo(v).add(a), hi(x, i, v).add(a)).intoArray(y, i);
         }
         for (; i < to; i++) y[i] = (float) (x[i] + value);
     }
@@ -347,7 +362,7 @@ final class VectorOps {
             FloatVector v = FloatVector.fromArray(F, x, i);
             FloatVector g = FloatVector.fromArray(F, gy, i);
             FloatVector old = FloatVector.fromArray(F, gx, i);
-            FloatVector negative = narrow(lo(g).fma(s, lo(old)), hi(g).fma(s, hi(old)));
+            FloatVector negative = narrow(lo(g).fma(s, lo(old)), hi(gy, i, g).fma(s, hi(gx, i, old)));
             negative.blend(old.add(g), v.compare(VectorOperators.GT, 0f)).intoArray(gx, i);
         }
         for (; i < to; i++) gx[i] = x[i] > 0 ? gx[i] + gy[i] : (float) (gx[i] + slope * gy[i]);
@@ -360,7 +375,7 @@ final class VectorOps {
         for (; i <= to - L; i += L) {
             FloatVector g = FloatVector.fromArray(F, gy, i);
             FloatVector old = FloatVector.fromArray(F, gx, i);
-            narrow(lo(g).fma(f, lo(old)), hi(g).fma(f, hi(old))).intoArray(gx, i);
+            narrow(lo(g).fma(f, lo(old)), hi(gy, i, g).fma(f, hi(gx, i, old))).intoArray(gx, i);
         }
         for (; i < to; i++) gx[i] = (float) (gx[i] + factor * gy[i]);
     }
@@ -393,11 +408,11 @@ final class VectorOps {
         for (; i <= to - L; i += L) {
             FloatVector gv = FloatVector.fromArray(F, g, i);
             DoubleVector gl = lo(gv);
-            DoubleVector gh = hi(gv);
+            DoubleVector gh = hi(g, i, gv);
             if (decay != 0) {
                 FloatVector pv = FloatVector.fromArray(F, p, i);
                 gl = lo(pv).mul(dv).add(gl);
-                gh = hi(pv).mul(dv).add(gh);
+                gh = hi(p, i, pv).mul(dv).add(gh);
             }
             DoubleVector tl = gl.mul(cv);
             DoubleVector th = gh.mul(cv);
@@ -406,7 +421,7 @@ final class VectorOps {
                 th = th.mul(gh);
             }
             FloatVector mv = FloatVector.fromArray(F, m, i);
-            narrow(lo(mv).mul(bv).add(tl), hi(mv).mul(bv).add(th)).intoArray(m, i);
+            narrow(lo(mv).mul(bv).add(tl), hi(m, i, mv).mul(bv).add(th)).intoArray(m, i);
         }
         for (; i < to; i++) {
             double gi = decay != 0 ? g[i] + decay * p[i] : g[i];
@@ -429,8 +444,9 @@ final class VectorOps {
             FloatVector mv = FloatVector.fromArray(F, m, i);
             FloatVector vv = FloatVector.fromArray(F, v, i);
             DoubleVector dl = lo(vv).lanewise(VectorOperators.SQRT).div(bc).add(e);
-            DoubleVector dh = hi(vv).lanewise(VectorOperators.SQRT).div(bc).add(e);
-            narrow(lo(pv).sub(lo(mv).mul(step).div(dl)), hi(pv).sub(hi(mv).mul(step).div(dh))).intoArray(p, i);
+            DoubleVector dh = hi(v, i, vv).lanewise(VectorOperators.SQRT).div(bc).add(e);
+            narrow(lo(pv).sub(lo(mv).mul(step).div(dl)), hi(p, i, pv).sub(hi(m, i, mv).mul(step).div(dh)))
+                    .intoArray(p, i);
         }
         for (; i < to; i++) p[i] = (float) (p[i] - stepSize * m[i] / (Math.sqrt(v[i]) / bc2Sqrt + eps));
     }
