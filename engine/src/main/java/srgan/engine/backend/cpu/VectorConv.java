@@ -669,15 +669,15 @@ final class VectorConv implements ConvKernels {
                 // each whole-vector copy's overhang is overwritten by the next run.
                 for (int j = 0; j < nBlocks; j++) {
                     for (int r = j * 3 * NB; r < runs[ends + 2 * j]; r += 3) {
-                        MicroKernels.packRows(band, kOff, kc0, runs[r + 1], panels, panel0 + j * KC * PANEL_LD + runs[r],
-                                PANEL_LD, runs[r + 2], kc);
+                        MicroKernels.packRows(band, kOff, kc0, runs[r + 1], panels,
+                                panel0 + j * KC * PANEL_LD + runs[r], PANEL_LD, runs[r + 2], kc);
                     }
                 }
                 for (int b = 0; b < blocks; b++) {
                     int rows = Math.min(MR, job.m - b * MR);
                     for (int j = 0; j < nBlocks; j++) {
-                        MicroKernels.packed8x3(kc, packed, (b * k + kc0) * MR, panels, panel0 + j * KC * PANEL_LD, PANEL_LD,
-                                sums);
+                        MicroKernels.packed8x3(kc, packed, (b * k + kc0) * MR, panels, panel0 + j * KC * PANEL_LD,
+                                PANEL_LD, sums);
                         int where = runs[ends + 2 * j + 1];
                         float[] c = where < 0 ? job.dst : tiles;
                         int cOff = where < 0 ? -1 - where + b * MR * dstPlane : where + b * MR * NB;

@@ -122,7 +122,8 @@ final class VectorGemm {
                     int rows = Math.min(MR, m - blk * MR);
                     int aOff = (blk * k + p0) * MR;
                     for (int cb = cb0; cb < fullEnd; cb++) {
-                        MicroKernels.packed8x3(kc, packed, aOff, runSlice, runSlice0 + (cb - cb0) * NB, width, sums);
+                        MicroKernels.packed8x3(kc, packed, aOff, runSlice, runSlice0 + (cb - cb0) * NB, width,
+                                sums);
                         MicroKernels.addTile(sums, c, blk * MR * n + cb * NB, n, rows);
                     }
                     if (partial) {
