@@ -52,6 +52,7 @@ class CpuKernelPathsTest {
             new ConvGeometry(2, 16, 14, 13, 3, 9, 9, 1, 4),     // in place (3 outputs, SRResNet's tail)
             new ConvGeometry(2, 3, 12, 12, 16, 9, 9, 1, 4),     // SRResNet's head
             new ConvGeometry(3, 3, 24, 22, 16, 3, 3, 1, 1),     // discriminator's first: one weight tile, 4 parts
+            new ConvGeometry(14, 256, 4, 4, 256, 3, 3, 1, 1),   // Winograd; weight gradient direct, across images
     };
 
     @Test
@@ -73,8 +74,11 @@ class CpuKernelPathsTest {
                 String what = (cpu.usesVectors() ? "vector " : "scalar ") + g;
                 check(what + " forward", yRef, forward(cpu, g, x, w, b), 1 + g.inChannels() * kernel);
                 check(what + " backward data", gxRef, backwardData(cpu, g, w, gy, gx0), 1 + g.outChannels() * kernel);
+                // The vector kernel's float sums run over the pixels of a group of images, one image after the
+                // other, up to PIXEL_TILE of them (the discriminator's 6x6 grids); the scalar one's within an image.
+                long chain = cpu.usesVectors() ? (long) g.n() * pixels : pixels;
                 check(what + " backward weight", gwRef, backwardWeight(cpu, g, x, gy, gw0),
-                        1 + Math.min(pixels, Conv.PIXEL_TILE));
+                        1 + Math.min(chain, Conv.PIXEL_TILE));
             }
         }
     }
