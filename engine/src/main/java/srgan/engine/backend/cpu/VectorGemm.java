@@ -11,8 +11,8 @@ import java.util.Arrays;
  * <ul>
  *   <li>{@code op(B) = B} (stored k x n): op(A) is packed into panels of 8 rows ({@code [k][8]}, scaled by
  *       alpha); each work item owns a run of blocks of {@code 3L} columns of C and runs the 8x3 micro-kernel over
- *       slices of {@link #KC} rows of B read in place, so a block's slice stays in L1 while a row panel passes
- *       over it.</li>
+ *       slices of {@link #KC} rows of B, copied row by row into a contiguous buffer first, so a block's slice
+ *       stays in L1 while a row panel passes over it.</li>
  *   <li>{@code op(B) = B^T} (B stored n x k, a dense layer's forward pass): both operands run along k, so the
  *       4x3 dot-product kernel reads them in place; transposing B instead would cost a pass over the whole
  *       weight matrix, as much as the product itself when m is the batch size. Work items own blocks of B's
