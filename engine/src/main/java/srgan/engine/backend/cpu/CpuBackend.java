@@ -769,12 +769,14 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * gy = dz/dy * gz into a temporary, y being recomputed from x a chunk at a time in L1 (and PReLU's alpha
-     * gradient summed from the same chunk), then batch norm's own backward. Batch norm's passes stay loops of
-     * their own: C2 compiles a lambda that holds all five loops past its inlining budget, and the vector
-     * operations it then fails to inline box every vector (measured: gigabytes of garbage, the backward twice as
-     * slow). The activation's pass with its three loops allocates nothing (measured per call) and, with the
-     * slope gradient, is 1.17-1.32x faster than the two passes that each recomputed y.
+     * gy = dz/dy * gz into a temporary, y being recomputed from x a chunk at a time in L1, and from that chunk
+     * of gy, still in L1, batch norm's two sums and PReLU's slope gradient; then gx from x and gy. Two passes
+     * rather than batch norm's backward after the activation's (three). Recomputing gy in the second pass
+     * instead of keeping it costs more than it saves (measured: 0.86-0.96x): the element-wise loops compute in
+     * double, and on JDK 17 their conversions, not memory, bound them. Each step of a chunk is a loop of its own,
+     * called from the lambda: C2 compiles a lambda that holds all five loops past its inlining budget, and the
+     * vector operations it then fails to inline box every vector (measured: gigabytes of garbage, the backward
+     * twice as slow).
      */
     @Override
     public void batchNormPreluBackward(Storage x, Storage gamma, Storage beta, Storage saveMean,
@@ -789,32 +791,60 @@ public final class CpuBackend implements Backend {
         float[] si = data(saveInvStd);
         float[] as = data(alpha);
         float[] gzs = data(gz);
+        float[] gxs = dataOrNull(gx);
+        float[] ggs = dataOrNull(gGamma);
+        float[] gbs = dataOrNull(gBeta);
         float[] gas = dataOrNull(gAlpha);
-        int perItem = Math.max(1, (int) (GRAIN / ((long) n * hw)));
-        try (Storage gy = allocate((long) n * c * hw)) {
+        long m = (long) n * hw;
+        int perItem = Math.max(1, (int) (GRAIN / m));
+        double[] sumGy = new double[c];
+        double[] sumGyXhat = new double[c];
+        // PReLU's slope gradient, summed per channel over images and chunks in order.
+        double[] alphaSum = gas == null ? null : new double[c];
+        try (Storage gy = allocate(m * c)) {
             float[] gys = output(gy, gy.size());
-            // PReLU's slope gradient from the same chunk of y, summed per channel over images and chunks in order.
-            double[] alphaSum = gas == null ? null : new double[c];
             parallel.forRange(c, perItem, (from, to) -> {
                 float[] y = preluScratch.get();
+                double[] sums = new double[2];
                 for (int ch = from; ch < to; ch++) {
                     double scale = si[ch] * gs[ch];
                     float a = as[alphaCount == 1 ? 0 : ch];
+                    sums[0] = 0;
+                    sums[1] = 0;
                     double s = 0;
                     for (int img = 0; img < n; img++) {
                         int base = (img * c + ch) * hw;
                         for (int off = 0; off < hw; off += PRELU_CHUNK) {
+                            int at = base + off;
                             int len = Math.min(PRELU_CHUNK, hw - off);
-                            VectorOps.normalise(xs, base + off, y, 0, len, sm[ch], scale, bs[ch]);
-                            VectorOps.preluBackwardFromZero(y, 0, gzs, base + off, gys, base + off, len, a);
-                            if (alphaSum != null) s += VectorOps.negativeProducts(y, 0, gzs, base + off, len);
+                            VectorOps.normalise(xs, at, y, 0, len, sm[ch], scale, bs[ch]);
+                            VectorOps.preluBackwardFromZero(y, 0, gzs, at, gys, at, len, a);
+                            if (alphaSum != null) s += VectorOps.negativeProducts(y, 0, gzs, at, len);
+                            VectorOps.gradientSums(xs, at, gys, at, len, sm[ch], si[ch], sums);
                         }
                     }
+                    sumGy[ch] = sums[0];
+                    sumGyXhat[ch] = sums[1];
+                    if (gbs != null) gbs[ch] = (float) (gbs[ch] + sums[0]);
+                    if (ggs != null) ggs[ch] = (float) (ggs[ch] + sums[1]);
                     if (alphaSum != null) alphaSum[ch] = s;
                 }
             });
             if (gas != null) addSlopeGradient(gas, alphaCount, alphaSum);
-            batchNormBackward(true, x, gamma, saveMean, saveInvStd, gy, gx, gGamma, gBeta, n, c, hw);
+            if (gxs == null) return;
+            parallel.forRange(c, perItem, (from, to) -> {
+                for (int ch = from; ch < to; ch++) {
+                    double mean = sm[ch];
+                    double invStd = si[ch];
+                    double k = gs[ch] * invStd;
+                    double meanGy = sumGy[ch] / m;
+                    double meanGyXhat = sumGyXhat[ch] / m;
+                    for (int img = 0; img < n; img++) {
+                        int base = (img * c + ch) * hw;
+                        VectorOps.batchNormGx(xs, base, gys, base, gxs, base, hw, mean, invStd, k, meanGy, meanGyXhat);
+                    }
+                }
+            });
         }
     }
 

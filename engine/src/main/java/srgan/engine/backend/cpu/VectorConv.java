@@ -59,6 +59,8 @@ final class VectorConv implements ConvKernels {
      * 16 lanes) stays in L1 while every block of 8 rows passes over it.
      */
     private static final int KC = 192;
+    /** Columns of A packed at a time (see pack). */
+    private static final int PACK_COLUMNS = 256;
     /** Rows and width of the in-place tile for layers with fewer than {@link #MR} output rows. */
     private static final int SMALL_MR = 3;
     private static final int SMALL_NB = 8 * L;
@@ -544,20 +546,25 @@ final class VectorConv implements ConvKernels {
     /**
      * Rows {@code [0, m)} and columns {@code [0, k)} of A packed per block of rows as {@code [block][k][row]} from
      * {@code packed[at]} on, zero past the last row; the discriminator's 512x4608 filters make this worth a
-     * parallel loop.
+     * parallel loop. In chunks of {@link #PACK_COLUMNS} columns, so that a chunk's packed rows stay in L1 while
+     * each of its rows is written into them (and, for backward-data, where A[c][(oc, tap)] = w[oc][c][tap] and a
+     * chunk's columns are cache lines apart, the lines its first row reads serve the next rows too).
      */
     private void pack(Matrix a, int m, int k, int rowsPerBlock, float[] packed, int at) {
         int[] columns = a.colOffset();
         float[] w = a.w();
         parallel.forEach((int) Parallel.ceilDiv(m, rowsPerBlock), b -> {
-            for (int r = 0; r < rowsPerBlock; r++) {
-                int row = b * rowsPerBlock + r;
-                int to = at + b * k * rowsPerBlock + r;
-                if (row < m) {
-                    int base = row * a.rowStride();
-                    for (int col = 0; col < k; col++, to += rowsPerBlock) packed[to] = w[columns[col] + base];
-                } else {
-                    for (int col = 0; col < k; col++, to += rowsPerBlock) packed[to] = 0f;
+            for (int c0 = 0; c0 < k; c0 += PACK_COLUMNS) {
+                int c1 = Math.min(k, c0 + PACK_COLUMNS);
+                for (int r = 0; r < rowsPerBlock; r++) {
+                    int row = b * rowsPerBlock + r;
+                    int to = at + (b * k + c0) * rowsPerBlock + r;
+                    if (row < m) {
+                        int base = row * a.rowStride();
+                        for (int col = c0; col < c1; col++, to += rowsPerBlock) packed[to] = w[columns[col] + base];
+                    } else {
+                        for (int col = c0; col < c1; col++, to += rowsPerBlock) packed[to] = 0f;
+                    }
                 }
             }
         });
