@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * kernel keeps its whole output tile in registers (up to 24 vectors of the 32 AVX-512 has) and streams its
  * operands, so every element loaded feeds several FMAs; the tile shapes are the fastest measured on this JDK's
  * C2 on this machine (AVX-512, one core, operands in L1: 8x3 about 150 GFLOP/s, 6x4 130, the common 4x3 95,
- * against about 210 of peak). They are written out by hand because Java has no way to make C2 keep an array
- * of vectors in registers.
+ * against about 210 of peak), except the Winograd kernel's, 5x4 (see rows5x4 why). They are written out by
+ * hand because Java has no way to make C2 keep an array of vectors in registers.
  *
  * <p>{@code L} is the lane count of the preferred species (16 floats on AVX-512, 8 on AVX2). The whole vector
  * path uses that one float species and one double species, nothing narrower: on JDK 17 a second species makes
@@ -264,17 +264,24 @@ final class MicroKernels {
     }
 
     /**
-     * {@code C[r][j] = sum_k A(r', k) * B[k][j]} for {@code r < 6}, {@code j < 4L} (C rows at {@code cOff + r *
-     * ldc}, all six written), with A read in place at
+     * {@code C[r][j] = sum_k A(r', k) * B[k][j]} for {@code r < 5}, {@code j < 4L} (C rows at {@code cOff + r *
+     * ldc}, all five written), with A read in place at
      * {@code a[aOff + r' * ldr + k * ldk]} ({@code r' = min(r, rows - 1)}: rows past the end repeat the last
      * one and are dropped by the caller) and B rows at {@code bOff + k * ldb}: the Winograd GEMMs, whose A is
-     * either tiles by channels or, transposed, tiles by output channels. 24 accumulators; 4 loads and 6
-     * broadcasts per 24 FMAs.
+     * either tiles by channels or, transposed, tiles by output channels. 20 accumulators; 4 loads and 5
+     * broadcasts per 20 FMAs.
+     *
+     * <p>Five rows, not six: with six (24 accumulators, 29 of the 32 vector registers live in the loop) C2
+     * compiled the kernel one of two ways, about every other JVM (17.4 or 17.9 KB of code here), and the larger
+     * one made the Winograd layers 1.2-1.5x slower; two engines in one JVM, in two class loaders, could get one
+     * each. That was most of the run-to-run spread of the training steps. With five, the two compiled copies of
+     * the same code run within 1-3% of each other (four JVMs), and as fast as the good six-row code on the
+     * 64- and 128-channel layers (0.97-1.02x); on the 256 -> 512 layer's forward pass, 0.88x.
      */
-    static void rows6x4(int depth, float[] a, int aOff, int ldr, int ldk, int rows, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
-        int o1 = Math.min(1, rows - 1) * ldr; int o2 = Math.min(2, rows - 1) * ldr; int o3 = Math.min(3, rows - 1) * ldr; int o4 = Math.min(4, rows - 1) * ldr; int o5 = Math.min(5, rows - 1) * ldr;
+    static void rows5x4(int depth, float[] a, int aOff, int ldr, int ldk, int rows, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+        int o1 = Math.min(1, rows - 1) * ldr; int o2 = Math.min(2, rows - 1) * ldr; int o3 = Math.min(3, rows - 1) * ldr; int o4 = Math.min(4, rows - 1) * ldr;
         FloatVector z = FloatVector.zero(F);
-        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z, c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z, c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z, c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z, c42 = z, c43 = z;
         for (int k = 0, ap = aOff, bp = bOff; k < depth; k++, ap += ldk, bp += ldb) {
             FloatVector b0 = FloatVector.fromArray(F, b, bp); FloatVector b1 = FloatVector.fromArray(F, b, bp + L); FloatVector b2 = FloatVector.fromArray(F, b, bp + 2 * L); FloatVector b3 = FloatVector.fromArray(F, b, bp + 3 * L);
             FloatVector s;
@@ -283,14 +290,12 @@ final class MicroKernels {
             s = FloatVector.broadcast(F, a[ap + o2]); c20 = s.fma(b0, c20); c21 = s.fma(b1, c21); c22 = s.fma(b2, c22); c23 = s.fma(b3, c23);
             s = FloatVector.broadcast(F, a[ap + o3]); c30 = s.fma(b0, c30); c31 = s.fma(b1, c31); c32 = s.fma(b2, c32); c33 = s.fma(b3, c33);
             s = FloatVector.broadcast(F, a[ap + o4]); c40 = s.fma(b0, c40); c41 = s.fma(b1, c41); c42 = s.fma(b2, c42); c43 = s.fma(b3, c43);
-            s = FloatVector.broadcast(F, a[ap + o5]); c50 = s.fma(b0, c50); c51 = s.fma(b1, c51); c52 = s.fma(b2, c52); c53 = s.fma(b3, c53);
         }
         c00.intoArray(c, cOff); c01.intoArray(c, cOff + L); c02.intoArray(c, cOff + 2 * L); c03.intoArray(c, cOff + 3 * L);
         c10.intoArray(c, cOff + ldc); c11.intoArray(c, cOff + ldc + L); c12.intoArray(c, cOff + ldc + 2 * L); c13.intoArray(c, cOff + ldc + 3 * L);
         c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + L); c22.intoArray(c, cOff + 2 * ldc + 2 * L); c23.intoArray(c, cOff + 2 * ldc + 3 * L);
         c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + L); c32.intoArray(c, cOff + 3 * ldc + 2 * L); c33.intoArray(c, cOff + 3 * ldc + 3 * L);
         c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + L); c42.intoArray(c, cOff + 4 * ldc + 2 * L); c43.intoArray(c, cOff + 4 * ldc + 3 * L);
-        c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + L); c52.intoArray(c, cOff + 5 * ldc + 2 * L); c53.intoArray(c, cOff + 5 * ldc + 3 * L);
     }
 
     /**

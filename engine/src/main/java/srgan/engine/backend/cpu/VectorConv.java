@@ -911,18 +911,23 @@ final class VectorConv implements ConvKernels {
         for (int col = 0; col < run * rowsPerTile; col++) {
             colOffset[col] = (col % cin) * kh * kw + (col / run) * kw + (col % run) / cin;
         }
-        parallel.forEach(tiles, t -> {
-            int chunk = t % chunks;
-            int tileRow = (t / chunks) % tileRows;
-            int mb = t / (chunks * tileRows);
+        // One output channel at a time, so the writes stay within its filters (Cin * KH * KW floats, in L1) and the
+        // tiles of its block are read in order; item by tile, the writes went to eight channels' filters 18 KiB
+        // apart (the discriminator's 512-channel layers) and the flush took a quarter of the weight gradient.
+        int tilesPerBlock = tileRows * chunks;
+        parallel.forEach(mBlocks, mb -> {
             int rows = Math.min(mr, cout - mb * mr);
-            int lanes = Math.min(nb, run * rowsPerTile - chunk * nb);
             for (int r = 0; r < rows; r++) {
-                int filter = (mb * mr + r) * cin * kh * kw + tileRow * kw;
-                int from = t * tileSize + r * nb;
-                for (int lane = 0; lane < lanes; lane++) {
-                    int at = filter + colOffset[chunk * nb + lane];
-                    gw[at] = (float) (gw[at] + acc[from + lane]);
+                for (int t = mb * tilesPerBlock; t < (mb + 1) * tilesPerBlock; t++) {
+                    int chunk = t % chunks;
+                    int tileRow = (t / chunks) % tileRows;
+                    int lanes = Math.min(nb, run * rowsPerTile - chunk * nb);
+                    int filter = (mb * mr + r) * cin * kh * kw + tileRow * kw;
+                    int from = t * tileSize + r * nb;
+                    for (int lane = 0; lane < lanes; lane++) {
+                        int at = filter + colOffset[chunk * nb + lane];
+                        gw[at] = (float) (gw[at] + acc[from + lane]);
+                    }
                 }
             }
         });

@@ -34,15 +34,15 @@ import srgan.engine.backend.ConvGeometry;
  *
  * <p>Layout. Channels are the vector lanes throughout: the input is copied to NHWC with its zero padding, so a
  * patch element of 16 channels is one vector load; transformed tiles are stored {@code [position][tile][channel]}
- * and the GEMMs broadcast along tiles and vectorise along output channels (6x4 kernel). Hence the requirement
+ * and the GEMMs broadcast along tiles and vectorise along output channels (5x4 kernel). Hence the requirement
  * that both channel counts be multiples of {@link #CHANNELS} (64 with AVX-512), which every such layer of SRGAN
  * meets; other layers take the direct path. Results do not depend on the thread count.
  */
 final class Winograd {
     /** Channel counts must be multiples of this: the GEMMs' vector width. */
     static final int CHANNELS = 4 * L;
-    /** Rows of the 6x4 micro-tile. */
-    private static final int MR = 6;
+    /** Rows of the 5x4 micro-tile. */
+    private static final int MR = 5;
     /** Tiles per float chain of the weight gradient: 4 pixels each, {@link Conv#PIXEL_TILE} in all. */
     static final int CHUNK_TILES = Conv.PIXEL_TILE / 4;
     /** Partitions of the weight gradient's tiles: fixed, so results do not depend on the thread count. */
@@ -55,8 +55,11 @@ final class Winograd {
     private final Parallel parallel;
     /** The calling thread's transformed filters and partial weight gradients. */
     private final ThreadLocal<Scratch> callBuffers = ThreadLocal.withInitial(() -> new Scratch(1, 1, 0));
-    /** A work item's padded NHWC copies, transformed tiles, products and transform scratch. */
-    private final ThreadLocal<Scratch> itemBuffers = ThreadLocal.withInitial(() -> new Scratch(5, 0, 0));
+    /**
+     * A work item's padded NHWC copies, transformed tiles, products and transform scratch, and the filter
+     * transform's doubles.
+     */
+    private final ThreadLocal<Scratch> itemBuffers = ThreadLocal.withInitial(() -> new Scratch(5, 1, 0));
 
     Winograd(Parallel parallel) {
         this.parallel = parallel;
@@ -69,7 +72,7 @@ final class Winograd {
     }
 
     /**
-     * Scratch floats an item needs: a 6x4 micro-tile and the vector of slack that {@link MicroKernels#addToDouble}
+     * Scratch floats an item needs: a 5x4 micro-tile and the vector of slack that {@link MicroKernels#addToDouble}
      * reads past it, or 16 transform vectors plus two output rows.
      */
     private static int scratchSize(Grid grid) {
@@ -149,7 +152,7 @@ final class Winograd {
         int[][] lanes = filterOffsets(flipped ? 9 : cin * 9);
         int posStep = blocks * cin * CHANNELS;
         parallel.forRange(flipped ? cin : cout / oRun, 1, (from, to) -> {
-            double[] t = new double[25 * L];
+            double[] t = itemBuffers.get().doubles(0, 25 * L);
             for (int item = from; item < to; item++) {
                 int c0 = flipped ? item : 0;
                 int c1 = flipped ? item + 1 : cin;
@@ -197,8 +200,8 @@ final class Winograd {
                 for (int o0 = 0; o0 < cout; o0 += CHANNELS) {
                     for (int t = 0; t < tiles; t += MR) {
                         int rows = Math.min(MR, tiles - t);
-                        // Writes six rows of M even past the band's last tile: M has a block of slack rows.
-                        MicroKernels.rows6x4(cin, v, v0 + pos * posStride(tiles, cin) + t * cin, cin, 1, rows, u,
+                        // Writes MR rows of M even past the band's last tile: M has a block of slack rows.
+                        MicroKernels.rows5x4(cin, v, v0 + pos * posStride(tiles, cin) + t * cin, cin, 1, rows, u,
                                 u0 + (pos * blocks + o0 / CHANNELS) * cin * CHANNELS, CHANNELS, m,
                                 m0 + pos * posStride(tiles, cout) + t * cout + o0, cout);
                     }
@@ -444,28 +447,55 @@ final class Winograd {
                     q1.sub(q2).sub(q3).intoArray(scratch, at + L);
                 }
             }
-            // Out to NCHW: a row of L consecutive pixels of one channel is one gather from the scratch rows.
-            int whole = w - w % L;
+            // Out to NCHW: a run of L consecutive pixels of one channel is one gather from the scratch rows. With
+            // an even width the tile row's two output rows are adjacent in the plane and in the scratch, so they
+            // are one run of 2w pixels: whole vectors for the 24-wide layers, where a run per row left a third of
+            // the pixels to a scalar tail (and all of them at 12 wide).
+            boolean joined = rows == 2 && wq == w;
+            int runs = joined ? 1 : rows;
+            int len = joined ? 2 * w : w;
             for (int lane = 0; lane < L; lane++) {
                 int o = c + lane;
                 float start = overwrite && bias != null ? bias[o] : 0f;
-                FloatVector startVector = FloatVector.broadcast(F, start);
-                for (int a = 0; a < rows; a++) {
-                    int row = ((img * channels + o) * grid.h() + 2 * i + a) * w;
-                    int from = out + a * wq * L + lane;
-                    int x = 0;
-                    for (; x < whole; x += L, from += L * L) {
-                        FloatVector v = FloatVector.fromArray(F, scratch, from, LANE_STRIDE, 0);
-                        (overwrite ? v.add(startVector) : v.add(FloatVector.fromArray(F, dst, row + x)))
-                                .intoArray(dst, row + x);
-                    }
-                    if (overwrite) {
-                        for (; x < w; x++, from += L) dst[row + x] = start + scratch[from];
-                    } else {
-                        for (; x < w; x++, from += L) dst[row + x] += scratch[from];
-                    }
+                for (int a = 0; a < runs; a++) {
+                    writeChannelRun(scratch, out + a * wq * L + lane, dst,
+                            ((img * channels + o) * grid.h() + 2 * i + a) * w, len, overwrite, start);
                 }
             }
+        }
+    }
+
+    /**
+     * {@code dst[at + x] = start + scratch[from + x L]} (or {@code +=} without overwrite) for {@code x < len}, in
+     * gathers of L. A run of at least L ending in part of a vector takes its last L pixels as one more vector,
+     * overlapping the one before: rewritten with the same values, or, when adding, with the gathered values of
+     * the overlapped lanes replaced by zeros.
+     */
+    private static void writeChannelRun(float[] scratch, int from, float[] dst, int at, int len, boolean overwrite,
+                                        float start) {
+        FloatVector startVector = FloatVector.broadcast(F, start);
+        int x = 0;
+        for (; x + L <= len; x += L) {
+            FloatVector v = FloatVector.fromArray(F, scratch, from + x * L, LANE_STRIDE, 0);
+            (overwrite ? v.add(startVector) : v.add(FloatVector.fromArray(F, dst, at + x))).intoArray(dst, at + x);
+        }
+        if (x == len) return;
+        if (len >= L) {
+            int back = len - L;
+            FloatVector v = FloatVector.fromArray(F, scratch, from + back * L, LANE_STRIDE, 0);
+            if (overwrite) {
+                v.add(startVector).intoArray(dst, at + back);
+            } else {
+                // Lanes below x - back were added by the vector before.
+                FloatVector fresh = v.blend(FloatVector.zero(F), F.indexInRange(0, x - back));
+                fresh.add(FloatVector.fromArray(F, dst, at + back)).intoArray(dst, at + back);
+            }
+            return;
+        }
+        if (overwrite) {
+            for (; x < len; x++) dst[at + x] = start + scratch[from + x * L];
+        } else {
+            for (; x < len; x++) dst[at + x] += scratch[from + x * L];
         }
     }
 
@@ -536,7 +566,7 @@ final class Winograd {
                         for (int c0 = 0; c0 < cin; c0 += CHANNELS) {
                             for (int t0 = 0; t0 < tiles; t0 += CHUNK_TILES) {
                                 int depth = Math.min(CHUNK_TILES, tiles - t0);
-                                MicroKernels.rows6x4(depth, dy, dy0 + pos * posStride(tiles, cout) + t0 * cout + o0, 1,
+                                MicroKernels.rows5x4(depth, dy, dy0 + pos * posStride(tiles, cout) + t0 * cout + o0, 1,
                                         cout, rows, v, v0 + pos * posStride(tiles, cin) + t0 * cin + c0, cin, scratch,
                                         s0, CHANNELS);
                                 for (int r = 0; r < rows; r++) {
