@@ -709,6 +709,18 @@ public final class CpuBackend implements Backend {
             });
         }
         if (gxs == null) return;
+        batchNormInputGradient(training, xs, gs, sm, si, gys, gxs, sumGy, sumGyXhat, n, c, hw);
+    }
+
+    /**
+     * Batch norm's gx from gy and the per-channel sums of gy and gy * xhat, added to gx; in training mode x also
+     * moves the batch mean and variance (see below), in eval mode only the scale applies.
+     */
+    private void batchNormInputGradient(boolean training, float[] xs, float[] gs, float[] sm, float[] si,
+                                        float[] gys, float[] gxs, double[] sumGy, double[] sumGyXhat, int n,
+                                        int c, int hw) {
+        long m = (long) n * hw;
+        int perItem = Math.max(1, (int) (GRAIN / Math.max(1, m)));
         parallel.forRange(c, perItem, (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 double mean = sm[ch];
@@ -831,20 +843,7 @@ public final class CpuBackend implements Backend {
                 }
             });
             if (gas != null) addSlopeGradient(gas, alphaCount, alphaSum);
-            if (gxs == null) return;
-            parallel.forRange(c, perItem, (from, to) -> {
-                for (int ch = from; ch < to; ch++) {
-                    double mean = sm[ch];
-                    double invStd = si[ch];
-                    double k = gs[ch] * invStd;
-                    double meanGy = sumGy[ch] / m;
-                    double meanGyXhat = sumGyXhat[ch] / m;
-                    for (int img = 0; img < n; img++) {
-                        int base = (img * c + ch) * hw;
-                        VectorOps.batchNormGx(xs, base, gys, base, gxs, base, hw, mean, invStd, k, meanGy, meanGyXhat);
-                    }
-                }
-            });
+            if (gxs != null) batchNormInputGradient(true, xs, gs, sm, si, gys, gxs, sumGy, sumGyXhat, n, c, hw);
         }
     }
 
