@@ -218,24 +218,26 @@ final class MicroKernels {
     }
 
     /**
-     * {@code tile[r][j] = sum_k A[k][r] * src[kOff[k] + p + j]} for {@code r < 3}, {@code j < 8L}: the implicit
+     * {@code tile[r][j] = sum_k A[k][r] * src[kOff[k] + p + j]} for {@code r < 3}, {@code j < 6L}: the implicit
      * GEMM for layers with fewer than 8 output rows (the tail's 3 channels), reading the source planes in place
      * through a table of offsets instead of a packed panel, which would cost as much as it saves at 3 rows.
+     * Six vectors wide: at eight, the 24 accumulators, 8 loaded vectors and the broadcast need 33 of the 32
+     * vector registers.
      */
-    static void offsets3x8(int depth, float[] a, int aOff, float[] src, int[] kOff, int p, float[] tile) {
+    static void offsets3x6(int depth, float[] a, int aOff, float[] src, int[] kOff, int p, float[] tile) {
         FloatVector z = FloatVector.zero(F);
-        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z, c05 = z, c06 = z, c07 = z, c10 = z, c11 = z, c12 = z, c13 = z, c14 = z, c15 = z, c16 = z, c17 = z, c20 = z, c21 = z, c22 = z, c23 = z, c24 = z, c25 = z, c26 = z, c27 = z;
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z, c05 = z, c10 = z, c11 = z, c12 = z, c13 = z, c14 = z, c15 = z, c20 = z, c21 = z, c22 = z, c23 = z, c24 = z, c25 = z;
         for (int k = 0, ap = aOff; k < depth; k++, ap += 3) {
             int bp = kOff[k] + p;
-            FloatVector b0 = FloatVector.fromArray(F, src, bp); FloatVector b1 = FloatVector.fromArray(F, src, bp + L); FloatVector b2 = FloatVector.fromArray(F, src, bp + 2 * L); FloatVector b3 = FloatVector.fromArray(F, src, bp + 3 * L); FloatVector b4 = FloatVector.fromArray(F, src, bp + 4 * L); FloatVector b5 = FloatVector.fromArray(F, src, bp + 5 * L); FloatVector b6 = FloatVector.fromArray(F, src, bp + 6 * L); FloatVector b7 = FloatVector.fromArray(F, src, bp + 7 * L);
+            FloatVector b0 = FloatVector.fromArray(F, src, bp); FloatVector b1 = FloatVector.fromArray(F, src, bp + L); FloatVector b2 = FloatVector.fromArray(F, src, bp + 2 * L); FloatVector b3 = FloatVector.fromArray(F, src, bp + 3 * L); FloatVector b4 = FloatVector.fromArray(F, src, bp + 4 * L); FloatVector b5 = FloatVector.fromArray(F, src, bp + 5 * L);
             FloatVector s;
-            s = FloatVector.broadcast(F, a[ap]); c00 = s.fma(b0, c00); c01 = s.fma(b1, c01); c02 = s.fma(b2, c02); c03 = s.fma(b3, c03); c04 = s.fma(b4, c04); c05 = s.fma(b5, c05); c06 = s.fma(b6, c06); c07 = s.fma(b7, c07);
-            s = FloatVector.broadcast(F, a[ap + 1]); c10 = s.fma(b0, c10); c11 = s.fma(b1, c11); c12 = s.fma(b2, c12); c13 = s.fma(b3, c13); c14 = s.fma(b4, c14); c15 = s.fma(b5, c15); c16 = s.fma(b6, c16); c17 = s.fma(b7, c17);
-            s = FloatVector.broadcast(F, a[ap + 2]); c20 = s.fma(b0, c20); c21 = s.fma(b1, c21); c22 = s.fma(b2, c22); c23 = s.fma(b3, c23); c24 = s.fma(b4, c24); c25 = s.fma(b5, c25); c26 = s.fma(b6, c26); c27 = s.fma(b7, c27);
+            s = FloatVector.broadcast(F, a[ap]); c00 = s.fma(b0, c00); c01 = s.fma(b1, c01); c02 = s.fma(b2, c02); c03 = s.fma(b3, c03); c04 = s.fma(b4, c04); c05 = s.fma(b5, c05);
+            s = FloatVector.broadcast(F, a[ap + 1]); c10 = s.fma(b0, c10); c11 = s.fma(b1, c11); c12 = s.fma(b2, c12); c13 = s.fma(b3, c13); c14 = s.fma(b4, c14); c15 = s.fma(b5, c15);
+            s = FloatVector.broadcast(F, a[ap + 2]); c20 = s.fma(b0, c20); c21 = s.fma(b1, c21); c22 = s.fma(b2, c22); c23 = s.fma(b3, c23); c24 = s.fma(b4, c24); c25 = s.fma(b5, c25);
         }
-        c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L); c04.intoArray(tile, 4 * L); c05.intoArray(tile, 5 * L); c06.intoArray(tile, 6 * L); c07.intoArray(tile, 7 * L);
-        c10.intoArray(tile, 8 * L); c11.intoArray(tile, 9 * L); c12.intoArray(tile, 10 * L); c13.intoArray(tile, 11 * L); c14.intoArray(tile, 12 * L); c15.intoArray(tile, 13 * L); c16.intoArray(tile, 14 * L); c17.intoArray(tile, 15 * L);
-        c20.intoArray(tile, 16 * L); c21.intoArray(tile, 17 * L); c22.intoArray(tile, 18 * L); c23.intoArray(tile, 19 * L); c24.intoArray(tile, 20 * L); c25.intoArray(tile, 21 * L); c26.intoArray(tile, 22 * L); c27.intoArray(tile, 23 * L);
+        c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L); c04.intoArray(tile, 4 * L); c05.intoArray(tile, 5 * L);
+        c10.intoArray(tile, 6 * L); c11.intoArray(tile, 7 * L); c12.intoArray(tile, 8 * L); c13.intoArray(tile, 9 * L); c14.intoArray(tile, 10 * L); c15.intoArray(tile, 11 * L);
+        c20.intoArray(tile, 12 * L); c21.intoArray(tile, 13 * L); c22.intoArray(tile, 14 * L); c23.intoArray(tile, 15 * L); c24.intoArray(tile, 16 * L); c25.intoArray(tile, 17 * L);
     }
 
     /**

@@ -29,7 +29,7 @@ import srgan.engine.backend.ConvGeometry;
  * panels (vector copies of those runs) and runs the 8x3 micro-kernel over every 8 rows of A and every block of
  * the set: the slice of A sits in L1 and the panels in L2, and A is read once per set. Layers with fewer than 8
  * output rows (the 9x9 tail's 3 channels) skip the panel, which would cost as much as it saves, and read the
- * planes in place (3x8 kernel) at the price of computing the planes' padding columns too.
+ * planes in place (3x6 kernel) at the price of computing the planes' padding columns too.
  *
  * <p><b>Backward-weight</b> uses the input in NHWC order with zero padding, where the {@code KW * Cin} values
  * one kernel row sees at one output pixel are consecutive: {@code gw[oc][(kx, c)] for one ky += sum over
@@ -63,7 +63,7 @@ final class VectorConv implements ConvKernels {
     private static final int PACK_COLUMNS = 256;
     /** Rows and width of the in-place tile for layers with fewer than {@link #MR} output rows. */
     private static final int SMALL_MR = 3;
-    private static final int SMALL_NB = 8 * L;
+    private static final int SMALL_NB = 6 * L;
     /** Widths of the weight-gradient tiles (8 rows x 3 vectors, or 3 rows x 6 vectors). */
     private static final int W_NB = 3 * L;
     private static final int W_SMALL_NB = 6 * L;
@@ -732,7 +732,7 @@ final class VectorConv implements ConvKernels {
         int blocks = (int) Parallel.ceilDiv(job.m, SMALL_MR);
         for (int p0 = 0; p0 < span; p0 += SMALL_NB) {
             for (int b = 0; b < blocks; b++) {
-                MicroKernels.offsets3x8(k, packed, b * k * SMALL_MR, band, kOff, p0, tile);
+                MicroKernels.offsets3x6(k, packed, b * k * SMALL_MR, band, kOff, p0, tile);
                 int rows = Math.min(SMALL_MR, job.m - b * SMALL_MR);
                 for (int r = 0; r < rows; r++) {
                     int m = b * SMALL_MR + r;
