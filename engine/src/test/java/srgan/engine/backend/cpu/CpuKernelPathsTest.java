@@ -43,7 +43,7 @@ class CpuKernelPathsTest {
     private static final ConvGeometry[] CONVS = {
             new ConvGeometry(2, 64, 9, 7, 64, 3, 3, 1, 1),      // Winograd, odd sizes: partial tiles
             new ConvGeometry(1, 64, 6, 6, 128, 3, 3, 1, 1),     // Winograd, more outputs than inputs
-            new ConvGeometry(3, 128, 5, 4, 64, 3, 3, 1, 1),     // Winograd, 6-row blocks with a remainder
+            new ConvGeometry(3, 128, 5, 4, 64, 3, 3, 1, 1),     // Winograd, 5-row blocks with a remainder
             new ConvGeometry(1, 64, 5, 18, 64, 3, 3, 1, 1),     // Winograd, rows of a whole vector and a rest
             new ConvGeometry(2, 64, 12, 10, 64, 3, 3, 2, 1),    // direct packed, stride 2 (discriminator)
             new ConvGeometry(6, 16, 8, 6, 24, 3, 3, 2, 1),      // stride 2, 4x3 grid: 4 images per panel
